@@ -1,0 +1,290 @@
+//! Errors from the Management Activity API, with the AF code and what to do about it.
+
+use std::fmt;
+
+use serde::Deserialize;
+
+use crate::auth::AuthError;
+
+/// What the service said when it refused a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceError {
+    pub status: u16,
+    /// Usually an AF code such as `AF20022`; some replies carry a diagnostic string instead.
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl ServiceError {
+    /// Reads an error body in whichever shape it came: the documented
+    /// `{"error":{"code","message"}}`, the gateway's `{"Message": ..}`, HTML, or nothing.
+    pub fn from_body(status: u16, body: &[u8]) -> ServiceError {
+        #[derive(Deserialize)]
+        struct Envelope {
+            error: Option<Inner>,
+            #[serde(rename = "Message", alias = "message")]
+            message: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct Inner {
+            code: Option<serde_json::Value>,
+            message: Option<serde_json::Value>,
+        }
+        let as_text = |v: serde_json::Value| match v {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        };
+        if let Ok(envelope) = serde_json::from_slice::<Envelope>(body) {
+            if let Some(inner) = envelope.error {
+                return ServiceError {
+                    status,
+                    code: inner.code.map(as_text).filter(|c| !c.is_empty()),
+                    message: inner.message.map(as_text).unwrap_or_default(),
+                };
+            }
+            if let Some(message) = envelope.message {
+                return ServiceError {
+                    status,
+                    code: None,
+                    message,
+                };
+            }
+        }
+        ServiceError {
+            status,
+            code: None,
+            message: body_excerpt(body),
+        }
+    }
+
+    pub fn code_is(&self, code: &str) -> bool {
+        self.code.as_deref() == Some(code)
+    }
+
+    /// Throttled: AF429 comes as 429, and as 403 in Microsoft's own sample.
+    pub fn is_throttling(&self) -> bool {
+        self.status == 429 || self.code_is("AF429")
+    }
+
+    /// Worth another try: throttling and the service's own trouble.
+    pub fn is_transient(&self) -> bool {
+        self.is_throttling()
+            || matches!(self.status, 408 | 500 | 502 | 503 | 504)
+            || self.code_is("AF50000")
+    }
+
+    /// What the admin should do, for the codes that have a known fix.
+    pub fn advice(&self) -> Option<&'static str> {
+        Some(match self.code.as_deref()? {
+            "AF10001" => {
+                "the app registration lacks the ActivityFeed.Read application permission of the \
+                 Office 365 Management APIs, or admin consent was not granted: add it and grant consent"
+            }
+            "AF20010" => {
+                "the token was issued for another tenant: AUDIT_LOGS_TENANT_ID must be the tenant the \
+                 app registration lives in"
+            }
+            "AF20011" => {
+                "the tenant does not exist for this API: check AUDIT_LOGS_TENANT_ID and AUDIT_LOGS_CLOUD"
+            }
+            "AF20012" => {
+                "the tenant is not set up for the Management Activity API: turn on audit logging \
+                 (Microsoft Purview > Audit > Start recording user and admin activity) and wait up to \
+                 an hour"
+            }
+            "AF20013" => {
+                "the tenant id is not a GUID: set AUDIT_LOGS_TENANT_ID to the Directory ID"
+            }
+            "AF20020" => "the content type is not one the API knows: fix AUDIT_LOGS_CONTENT_TYPES",
+            "AF20022" => {
+                "there is no subscription for this content type: invoke audit-subscription with \
+                 {\"operation\":\"start\"}"
+            }
+            "AF20023" => {
+                "the subscription was disabled by an admin: invoke audit-subscription with \
+                 {\"operation\":\"start\"} to enable it again"
+            }
+            "AF20030" | "AF20055" => {
+                "the time window was refused (at most 24 hours, at most 7 days back)"
+            }
+            "AF20031" => "the paging token was refused: list the window again from its start",
+            "AF20050" | "AF20051" | "AF20052" => {
+                "the content is missing or expired and cannot be fetched"
+            }
+            "AF429" => "throttled by the API: lower AUDIT_LOGS_CONCURRENCY or run less often",
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "HTTP {} {code}: {}", self.status, self.message)?,
+            None => write!(f, "HTTP {}: {}", self.status, self.message)?,
+        }
+        if let Some(advice) = self.advice() {
+            write!(f, " ({advice})")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("Management API {operation} failed: {error}")]
+    Service {
+        operation: &'static str,
+        error: ServiceError,
+    },
+    #[error("Management API {operation} still failing after {attempts} attempts: {last}")]
+    RetriesExhausted {
+        operation: &'static str,
+        attempts: u32,
+        last: String,
+        /// The last service answer, when the failure was one.
+        service: Option<ServiceError>,
+    },
+    #[error("Management API {operation} could not be sent: {detail}")]
+    Transport {
+        operation: &'static str,
+        detail: String,
+    },
+    #[error(
+        "refused to send the access token to {url}: it is not on the configured API host {expected} \
+         (a contentUri or NextPageUri that names another host is never followed)"
+    )]
+    ForeignHost { url: String, expected: String },
+    #[error("Management API {operation} answered with something unexpected: {detail}")]
+    Malformed {
+        operation: &'static str,
+        detail: String,
+    },
+    #[error("the access token was refused twice in a row for {operation}: {error}")]
+    Unauthorized {
+        operation: &'static str,
+        error: ServiceError,
+    },
+    #[error("invalid time window: {0}")]
+    Window(String),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+}
+
+impl ApiError {
+    /// The service's answer, when there was one.
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        match self {
+            ApiError::Service { error, .. } | ApiError::Unauthorized { error, .. } => Some(error),
+            ApiError::RetriesExhausted { service, .. } => service.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn code(&self) -> Option<&str> {
+        self.service_error().and_then(|e| e.code.as_deref())
+    }
+
+    /// AF20050/AF20051/AF20052: the blob is gone; count it, don't retry it.
+    pub fn is_content_gone(&self) -> bool {
+        matches!(self.code(), Some("AF20050" | "AF20051" | "AF20052"))
+    }
+}
+
+/// The first part of a body, for error messages: enough to recognise an HTML error page or a
+/// stack trace without flooding the log.
+pub fn body_excerpt(body: &[u8]) -> String {
+    const LIMIT: usize = 300;
+    let text = String::from_utf8_lossy(&body[..body.len().min(LIMIT * 4)]);
+    let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.is_empty() {
+        return "(empty body)".into();
+    }
+    match collapsed.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{}…", &collapsed[..cut]),
+        None => collapsed,
+    }
+}
+
+/// A transport error without the noise of reqwest's nested sources flattened away.
+pub fn describe_reqwest_error(err: &reqwest::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        let part = inner.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = inner.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documented_error_bodies_parse() {
+        let e = ServiceError::from_body(
+            400,
+            br#"{"error":{"code":"AF20024","message":"The subscription is already enabled. No property change."}}"#,
+        );
+        assert!(e.code_is("AF20024"));
+        assert!(e.message.contains("already enabled"));
+        assert!(!e.is_transient());
+    }
+
+    #[test]
+    fn throttling_in_both_statuses_is_transient() {
+        for status in [429, 403] {
+            let e = ServiceError::from_body(
+                status,
+                br#"{"error":{"code":"AF429","message":"Too many requests. Method=GetBlob, PublisherId=x"}}"#,
+            );
+            assert!(e.is_throttling() && e.is_transient(), "{status}");
+        }
+        let denied = ServiceError::from_body(403, br#"{"error":{"code":"AF20010","message":"x"}}"#);
+        assert!(!denied.is_transient());
+    }
+
+    #[test]
+    fn odd_bodies_still_say_something() {
+        let html = ServiceError::from_body(503, b"<html><body>Service Unavailable</body></html>");
+        assert_eq!(html.code, None);
+        assert!(html.message.contains("Service Unavailable"));
+        assert!(html.is_transient());
+        assert_eq!(ServiceError::from_body(500, b"").message, "(empty body)");
+        let gateway = ServiceError::from_body(
+            401,
+            br#"{"Message":"Authorization has been denied for this request."}"#,
+        );
+        assert!(gateway.message.contains("denied"));
+        let stack = ServiceError::from_body(
+            500,
+            br#"{"error":{"code":"System.NullReferenceException: at Foo.Bar()","message":"boom"}}"#,
+        );
+        assert!(stack.to_string().contains("NullReferenceException"));
+        let numeric = ServiceError::from_body(400, br#"{"error":{"code":42,"message":{"a":1}}}"#);
+        assert_eq!(numeric.code.as_deref(), Some("42"));
+    }
+
+    #[test]
+    fn advice_names_the_fix() {
+        let e = ServiceError::from_body(
+            400,
+            br#"{"error":{"code":"AF20022","message":"No subscription found"}}"#,
+        );
+        assert!(e.to_string().contains(r#"{"operation":"start"}"#));
+        let e = ServiceError::from_body(401, br#"{"error":{"code":"AF10001","message":"x"}}"#);
+        assert!(e.to_string().contains("ActivityFeed.Read"));
+    }
+
+    #[test]
+    fn excerpts_are_bounded() {
+        let long = vec![b'a'; 10_000];
+        assert!(body_excerpt(&long).chars().count() <= 301);
+        assert_eq!(body_excerpt(&[0xff, 0xfe, b'x']), "\u{fffd}\u{fffd}x");
+    }
+}

@@ -1,0 +1,383 @@
+//! Entra client-credentials tokens for the Management Activity API: fetched, cached, and
+//! renewed before they expire so that long runs never present an expired token.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use tokio::sync::Mutex;
+use url::Url;
+
+use crate::config::{Config, TokenVersion};
+use crate::retry::{RetryPolicy, parse_retry_after};
+use crate::secret::ClientSecret;
+
+/// A bearer token. Like the secret, it never appears in `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessToken(<redacted>)")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("{}", describe_rejection(.status, .error, .description))]
+    Rejected {
+        status: u16,
+        /// The OAuth error, e.g. `invalid_client`.
+        error: String,
+        /// Entra's description, which starts with the AADSTS code.
+        description: String,
+    },
+    #[error("could not reach the token endpoint {url}: {detail}")]
+    Transport { url: String, detail: String },
+    #[error(
+        "the token endpoint {url} answered HTTP {status} with a body that is not a token reply: {detail}"
+    )]
+    Malformed {
+        url: String,
+        status: u16,
+        detail: String,
+    },
+}
+
+impl AuthError {
+    /// The AADSTS code, e.g. `AADSTS7000215`, when Entra gave one.
+    pub fn aadsts_code(&self) -> Option<&str> {
+        match self {
+            AuthError::Rejected { description, .. } => aadsts_code(description),
+            _ => None,
+        }
+    }
+}
+
+fn aadsts_code(description: &str) -> Option<&str> {
+    let start = description.find("AADSTS")?;
+    let rest = &description[start..];
+    let end = rest
+        .char_indices()
+        .skip(6)
+        .find(|(_, c)| !c.is_ascii_digit())
+        .map_or(rest.len(), |(i, _)| i);
+    (end > 6).then(|| &rest[..end])
+}
+
+fn describe_rejection(status: &u16, error: &str, description: &str) -> String {
+    // Entra's descriptions run on with trace ids; the first line carries the meaning.
+    let first_line = description.lines().next().unwrap_or_default().trim();
+    let fix = match aadsts_code(description) {
+        Some("AADSTS7000215") => {
+            "the client secret is wrong: store the secret's Value (not its Secret ID) from the app \
+             registration's Certificates & secrets page"
+        }
+        Some("AADSTS7000222") => {
+            "the client secret has expired: create a new one in the app registration and store it"
+        }
+        Some("AADSTS700016") => {
+            "the client id is not an app registration in this tenant: check AUDIT_LOGS_CLIENT_ID and \
+             AUDIT_LOGS_TENANT_ID"
+        }
+        Some("AADSTS90002") | Some("AADSTS900023") => {
+            "the tenant was not found: check AUDIT_LOGS_TENANT_ID (the Directory ID) and \
+             AUDIT_LOGS_CLOUD"
+        }
+        Some("AADSTS500011") => {
+            "the resource is unknown in this tenant: check AUDIT_LOGS_CLOUD / AUDIT_LOGS_AUDIENCE"
+        }
+        _ => "Entra refused the token request",
+    };
+    format!("{fix} (HTTP {status}, {error}: {first_line})")
+}
+
+#[derive(Deserialize)]
+struct TokenReply {
+    access_token: String,
+    // v1 sends numbers as strings, v2 as numbers.
+    #[serde(default, deserialize_with = "number_or_string")]
+    expires_in: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct TokenErrorReply {
+    error: String,
+    #[serde(default)]
+    error_description: String,
+}
+
+fn number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Number(u64),
+        Text(String),
+    }
+    Ok(match Option::<Either>::deserialize(d)? {
+        None => None,
+        Some(Either::Number(n)) => Some(n),
+        Some(Either::Text(s)) => Some(s.trim().parse().map_err(serde::de::Error::custom)?),
+    })
+}
+
+struct CachedToken {
+    token: AccessToken,
+    renew_at: Instant,
+}
+
+/// Fetches and caches tokens for one app registration and one resource.
+pub struct TokenProvider {
+    http: reqwest::Client,
+    token_url: Url,
+    form: Vec<(&'static str, String)>,
+    secret: ClientSecret,
+    retry: RetryPolicy,
+    cached: Mutex<Option<CachedToken>>,
+}
+
+impl fmt::Debug for TokenProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenProvider")
+            .field("token_url", &self.token_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenProvider {
+    pub fn new(http: reqwest::Client, config: &Config, secret: ClientSecret) -> TokenProvider {
+        let audience = config.audience.as_str().trim_end_matches('/');
+        let (path, resource_field) = match config.token_version {
+            TokenVersion::V1 => ("oauth2/token", ("resource", audience.to_string())),
+            TokenVersion::V2 => (
+                "oauth2/v2.0/token",
+                ("scope", format!("{audience}/.default")),
+            ),
+        };
+        let mut token_url = config.authority.clone();
+        token_url.set_path(&format!(
+            "{}/{}/{}",
+            config.authority.path().trim_end_matches('/'),
+            config.tenant_id,
+            path
+        ));
+        TokenProvider {
+            http,
+            token_url,
+            form: vec![
+                ("grant_type", "client_credentials".into()),
+                ("client_id", config.client_id.clone()),
+                resource_field,
+            ],
+            secret,
+            retry: config.retry,
+            cached: Mutex::new(None),
+        }
+    }
+
+    pub fn token_url(&self) -> &Url {
+        &self.token_url
+    }
+
+    /// A token valid for a while yet: the cached one, or a new one.
+    pub async fn token(&self) -> Result<AccessToken, AuthError> {
+        let mut cached = self.cached.lock().await;
+        if let Some(c) = cached.as_ref().filter(|c| Instant::now() < c.renew_at) {
+            return Ok(c.token.clone());
+        }
+        let (token, lifetime) = self.request().await?;
+        *cached = Some(CachedToken {
+            token: token.clone(),
+            renew_at: Instant::now() + renewal_point(lifetime),
+        });
+        Ok(token)
+    }
+
+    /// Drops `stale` from the cache after the API refused it, so the next `token()` fetches a
+    /// new one. A token already replaced by another task is left alone.
+    pub async fn invalidate(&self, stale: &AccessToken) {
+        let mut cached = self.cached.lock().await;
+        if cached.as_ref().is_some_and(|c| &c.token == stale) {
+            *cached = None;
+        }
+    }
+
+    async fn request(&self) -> Result<(AccessToken, Duration), AuthError> {
+        let started = Instant::now();
+        let mut retry = 0;
+        loop {
+            retry += 1;
+            let mut form = self.form.clone();
+            form.push(("client_secret", self.secret.expose().to_string()));
+            let outcome = self
+                .http
+                .post(self.token_url.clone())
+                .form(&form)
+                .timeout(Duration::from_secs(30))
+                .send()
+                .await;
+            let (transient, error) = match outcome {
+                Err(err) => (
+                    true,
+                    AuthError::Transport {
+                        url: self.token_url.to_string(),
+                        detail: crate::api::describe_reqwest_error(&err),
+                    },
+                ),
+                Ok(resp) => {
+                    let status = resp.status();
+                    let retry_after = resp
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(parse_retry_after);
+                    let body = resp.bytes().await;
+                    match (status.is_success(), body) {
+                        (_, Err(err)) => (
+                            true,
+                            AuthError::Transport {
+                                url: self.token_url.to_string(),
+                                detail: crate::api::describe_reqwest_error(&err),
+                            },
+                        ),
+                        (true, Ok(body)) => return self.parse_success(status.as_u16(), &body),
+                        (false, Ok(body)) => {
+                            let transient = status.as_u16() == 429 || status.is_server_error();
+                            let error = self.parse_failure(status.as_u16(), &body);
+                            if transient {
+                                if let Some(delay) =
+                                    self.retry.next_delay(retry, started.elapsed(), retry_after)
+                                {
+                                    tracing::warn!(
+                                        status = status.as_u16(),
+                                        ?delay,
+                                        "token endpoint busy, retrying"
+                                    );
+                                    tokio::time::sleep(delay).await;
+                                    continue;
+                                }
+                            }
+                            (false, error)
+                        }
+                    }
+                }
+            };
+            if transient {
+                if let Some(delay) = self.retry.next_delay(retry, started.elapsed(), None) {
+                    tracing::warn!(error = %error, ?delay, "token request failed, retrying");
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+            }
+            return Err(error);
+        }
+    }
+
+    fn parse_success(
+        &self,
+        status: u16,
+        body: &[u8],
+    ) -> Result<(AccessToken, Duration), AuthError> {
+        // Never echo a success body: it holds the token.
+        let reply: TokenReply =
+            serde_json::from_slice(body).map_err(|err| AuthError::Malformed {
+                url: self.token_url.to_string(),
+                status,
+                detail: format!("{err} ({} bytes)", body.len()),
+            })?;
+        if reply.access_token.is_empty() {
+            return Err(AuthError::Malformed {
+                url: self.token_url.to_string(),
+                status,
+                detail: "empty access_token".into(),
+            });
+        }
+        let lifetime = Duration::from_secs(reply.expires_in.unwrap_or(3599));
+        tracing::debug!(lifetime_secs = lifetime.as_secs(), "new access token");
+        Ok((AccessToken(reply.access_token), lifetime))
+    }
+
+    fn parse_failure(&self, status: u16, body: &[u8]) -> AuthError {
+        match serde_json::from_slice::<TokenErrorReply>(body) {
+            Ok(reply) => AuthError::Rejected {
+                status,
+                error: reply.error,
+                description: reply.error_description,
+            },
+            Err(_) => AuthError::Malformed {
+                url: self.token_url.to_string(),
+                status,
+                detail: crate::api::body_excerpt(body),
+            },
+        }
+    }
+}
+
+/// When to fetch a new token: five minutes before expiry, or after three quarters of the
+/// lifetime for short-lived tokens, so a request never leaves with a token about to lapse.
+fn renewal_point(lifetime: Duration) -> Duration {
+    let margin = Duration::from_secs(300).min(lifetime / 4);
+    lifetime.saturating_sub(margin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v1_strings_and_v2_numbers_both_parse() {
+        let v1: TokenReply = serde_json::from_str(
+            r#"{"token_type":"Bearer","expires_in":"3599","expires_on":"1700000000","resource":"r","access_token":"abc"}"#,
+        )
+        .unwrap();
+        assert_eq!(v1.expires_in, Some(3599));
+        let v2: TokenReply = serde_json::from_str(
+            r#"{"token_type":"Bearer","expires_in":3599,"access_token":"abc"}"#,
+        )
+        .unwrap();
+        assert_eq!(v2.expires_in, Some(3599));
+    }
+
+    #[test]
+    fn renewal_leaves_a_margin() {
+        assert_eq!(
+            renewal_point(Duration::from_secs(3600)),
+            Duration::from_secs(3300)
+        );
+        assert_eq!(
+            renewal_point(Duration::from_secs(60)),
+            Duration::from_secs(45)
+        );
+        assert_eq!(renewal_point(Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn wrong_secret_is_named() {
+        let err = AuthError::Rejected {
+            status: 401,
+            error: "invalid_client".into(),
+            description: "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 1".into(),
+        };
+        assert_eq!(err.aadsts_code(), Some("AADSTS7000215"));
+        let text = err.to_string();
+        assert!(
+            text.contains("client secret is wrong") && text.contains("AADSTS7000215"),
+            "{text}"
+        );
+        assert!(!text.contains("Trace ID"));
+    }
+
+    #[test]
+    fn token_debug_is_redacted() {
+        assert_eq!(
+            format!("{:?}", AccessToken("eyJ0".into())),
+            "AccessToken(<redacted>)"
+        );
+    }
+}

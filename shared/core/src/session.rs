@@ -1,0 +1,68 @@
+//! Builds the Management API client once per cold start: the secret is read once and the token
+//! cache lives as long as the process.
+
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+
+use crate::api::{ManagementClient, http_client};
+use crate::auth::TokenProvider;
+use crate::config::Config;
+use crate::runtime::HandlerError;
+use crate::secret::{ClientSecret, SecretSource, fetch_from_secrets_manager};
+
+/// The AWS SDK configuration from the standard sources (`AWS_REGION`, `AWS_ENDPOINT_URL`, the
+/// function's role, ...).
+pub async fn aws_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+/// Reads the client secret from where the configuration says.
+pub async fn resolve_secret(
+    source: &SecretSource,
+    aws: &OnceCell<aws_config::SdkConfig>,
+) -> Result<ClientSecret, crate::secret::SecretError> {
+    match source {
+        SecretSource::Plain(secret) => Ok(secret.clone()),
+        SecretSource::SecretsManager(id) => {
+            // Loaded only here: with a plain secret the subscription function needs no AWS at all.
+            let client = aws_sdk_secretsmanager::Client::new(aws.get_or_init(aws_config).await);
+            fetch_from_secrets_manager(&client, id).await
+        }
+    }
+}
+
+/// The configuration plus a lazily built, cached API client. A failure (a missing secret, say)
+/// is not cached, so the next invocation tries again after the admin fixes it.
+pub struct ApiSession {
+    pub config: Config,
+    aws: OnceCell<aws_config::SdkConfig>,
+    client: OnceCell<Arc<ManagementClient>>,
+}
+
+impl ApiSession {
+    pub fn new(config: Config) -> ApiSession {
+        ApiSession {
+            config,
+            aws: OnceCell::new(),
+            client: OnceCell::new(),
+        }
+    }
+
+    pub async fn aws(&self) -> &aws_config::SdkConfig {
+        self.aws.get_or_init(aws_config).await
+    }
+
+    pub async fn client(&self) -> Result<Arc<ManagementClient>, HandlerError> {
+        let client = self
+            .client
+            .get_or_try_init(|| async {
+                let secret = resolve_secret(&self.config.secret, &self.aws).await?;
+                let http = http_client();
+                let tokens = Arc::new(TokenProvider::new(http.clone(), &self.config, secret));
+                Ok::<_, HandlerError>(Arc::new(ManagementClient::new(http, &self.config, tokens)))
+            })
+            .await?;
+        Ok(client.clone())
+    }
+}

@@ -1,0 +1,846 @@
+//! The deterministic tenant: who its users and apps are, which blobs exist,
+//! and what every record in them says.
+//!
+//! Everything is a pure function of the seed, the anchor and the config.
+//! Each blob has a `key` derived from (seed, content type, hour offset, slot)
+//! and each record draws from its own stream derived from (key, index), so:
+//! - a blob body can be produced on demand, in chunks, without storing it;
+//! - a duplicate can be regenerated from the blob it first appeared in;
+//! - the blobs of one hour keep their ids, times and sizes when more history
+//!   is asked for (which earlier record a duplicate repeats may change).
+
+use serde_json::{Value, json};
+use time::{Duration, OffsetDateTime};
+
+use crate::config::GeneratorConfig;
+use crate::content_type::ContentType;
+use crate::records::*;
+use crate::rng::{SplitMix64, derive_seed};
+use crate::timefmt::creation_time;
+
+// Stream tags: each purpose gets its own RNG stream.
+const DIRECTORY: u64 = 1;
+const PLAN: u64 = 2;
+const SLOT: u64 = 3;
+const RECORD: u64 = 4;
+const MALFORMED: u64 = 5;
+
+/// How far back a duplicate may reach for its original, in blobs of the same type.
+const DUPLICATE_REACH_HOURS: usize = 48;
+
+const APP_NAMES: &[&str] = &[
+    "Expense Tracker",
+    "Leave Request",
+    "Asset Checkout",
+    "Site Inspection",
+    "Visitor Sign-In",
+    "Help Desk",
+    "Café Orders – Ünïcode",
+    "Ops \"Dashboard\"",
+    "Room Booking",
+    "Timesheets",
+];
+const TEAM_NAMES: &[&str] = &["Finance", "Engineering", "Sales EMEA", "HR", "Marketing"];
+const SITE_NAMES: &[&str] = &["finance", "engineering", "intranet", "projects", "hr"];
+const FILE_NAMES: &[&str] = &[
+    "Budget 2026.xlsx",
+    "Roadmap.pptx",
+    "Notes.docx",
+    "Invoice-0042.pdf",
+];
+const REPORT_NAMES: &[&str] = &["Sales Overview", "CoE Dashboard", "Headcount", "Pipeline"];
+
+pub(crate) struct User {
+    /// Lowercase UPN; records sometimes show it in another letter case.
+    pub upn: String,
+    pub key: String,
+}
+
+pub(crate) struct App {
+    pub id: String,
+    pub display_name: String,
+    pub environment_id: String,
+}
+
+pub(crate) struct Flow {
+    pub id: String,
+}
+
+pub(crate) struct Directory {
+    pub users: Vec<User>,
+    pub apps: Vec<App>,
+    pub flows: Vec<Flow>,
+}
+
+impl Directory {
+    fn generate(seed: u64, domain: &str, config: &GeneratorConfig) -> Self {
+        let mut rng = SplitMix64::derived(seed, &[DIRECTORY]);
+        let environments: Vec<String> = (0..config.environments.max(1))
+            .map(|_| rng.guid())
+            .collect();
+        let users = (1..=config.users.max(1))
+            .map(|n| User {
+                upn: format!("user{n:03}@{domain}").to_lowercase(),
+                key: rng.guid(),
+            })
+            .collect();
+        let apps = (0..config.apps.max(1))
+            .map(|n| {
+                let base = APP_NAMES[n % APP_NAMES.len()];
+                let display_name = if n < APP_NAMES.len() {
+                    base.to_string()
+                } else {
+                    format!("{base} {}", n / APP_NAMES.len() + 1)
+                };
+                App {
+                    id: rng.guid(),
+                    display_name,
+                    environment_id: rng.pick(&environments).clone(),
+                }
+            })
+            .collect();
+        let flows = (0..config.flows.max(1))
+            .map(|_| Flow { id: rng.guid() })
+            .collect();
+        Directory { users, apps, flows }
+    }
+}
+
+/// A generated blob's metadata; its body comes from [`Generator::write_items`].
+#[derive(Debug, Clone)]
+pub(crate) struct PlannedBlob {
+    pub key: u64,
+    pub content_id: String,
+    pub content_type: ContentType,
+    pub created: OffsetDateTime,
+    pub available_at: OffsetDateTime,
+    pub record_count: u32,
+    /// Chronological position among the blobs of its content type.
+    pub type_position: usize,
+}
+
+/// One element of a blob's JSON array.
+// Items live one at a time between generation and serialization, so the
+// size difference between variants costs nothing worth a Box per record.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub(crate) enum Item {
+    Record(Record),
+    Malformed {
+        value: Value,
+        reason: MalformedReason,
+    },
+}
+
+impl Item {
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let result = match self {
+            Item::Record(record) => serde_json::to_writer(&mut *out, record),
+            Item::Malformed { value, .. } => serde_json::to_writer(&mut *out, value),
+        };
+        result.expect("serializing to a Vec cannot fail");
+    }
+}
+
+enum Slot {
+    Primary,
+    Malformed,
+    Duplicate { blob: usize, index: u32 },
+}
+
+pub(crate) struct Generator {
+    tenant_id: String,
+    config: GeneratorConfig,
+    directory: Directory,
+    blobs: Vec<PlannedBlob>,
+    /// Per content type ordinal: indices into `blobs`, chronological.
+    by_type: [Vec<usize>; 5],
+}
+
+impl Generator {
+    pub fn new(
+        seed: u64,
+        tenant_id: &str,
+        domain: &str,
+        config: GeneratorConfig,
+        anchor: OffsetDateTime,
+    ) -> Self {
+        let directory = Directory::generate(seed, domain, &config);
+        let mut blobs = plan_blobs(seed, tenant_id, &config, anchor);
+        blobs.sort_by(|a, b| {
+            (a.created, a.content_type, a.key).cmp(&(b.created, b.content_type, b.key))
+        });
+        let mut by_type: [Vec<usize>; 5] = Default::default();
+        for (index, blob) in blobs.iter_mut().enumerate() {
+            let list = &mut by_type[blob.content_type.ordinal() as usize];
+            blob.type_position = list.len();
+            list.push(index);
+        }
+        Generator {
+            tenant_id: tenant_id.to_string(),
+            config,
+            directory,
+            blobs,
+            by_type,
+        }
+    }
+
+    pub fn blobs(&self) -> &[PlannedBlob] {
+        &self.blobs
+    }
+
+    /// Writes items `range` of blob `blob` as comma-separated JSON, with a
+    /// leading comma unless the range starts at 0; the caller adds brackets.
+    pub fn write_items(&self, blob: usize, range: std::ops::Range<u32>, out: &mut Vec<u8>) {
+        for index in range {
+            if index > 0 {
+                out.push(b',');
+            }
+            self.item(blob, index).write_json(out);
+        }
+    }
+
+    /// The whole body of a generated blob.
+    pub fn body(&self, blob: usize) -> Vec<u8> {
+        let count = self.blobs[blob].record_count;
+        let mut out = Vec::with_capacity(count as usize * 700 + 2);
+        out.push(b'[');
+        self.write_items(blob, 0..count, &mut out);
+        out.push(b']');
+        out
+    }
+
+    pub fn item(&self, blob: usize, index: u32) -> Item {
+        match self.slot(blob, index) {
+            Slot::Primary => Item::Record(self.primary_record(blob, index)),
+            Slot::Duplicate { blob, index } => Item::Record(self.primary_record(blob, index)),
+            Slot::Malformed => self.malformed(blob, index),
+        }
+    }
+
+    /// First draw of the slot stream: which kind of item sits at this index.
+    fn slot_draw(&self, blob: usize, index: u32) -> (f64, SplitMix64) {
+        let mut rng = SplitMix64::derived(self.blobs[blob].key, &[SLOT, u64::from(index)]);
+        (rng.next_f64(), rng)
+    }
+
+    fn slot(&self, blob: usize, index: u32) -> Slot {
+        let (draw, mut rng) = self.slot_draw(blob, index);
+        let malformed = self.config.malformed_rate;
+        if draw < malformed {
+            return Slot::Malformed;
+        }
+        if draw < malformed + self.config.duplicate_rate {
+            let meta = &self.blobs[blob];
+            let reach = (DUPLICATE_REACH_HOURS * self.config.blobs_per_hour as usize)
+                .min(meta.type_position);
+            if reach > 0 {
+                let back = rng.between(1, reach as u64) as usize;
+                let source =
+                    self.by_type[meta.content_type.ordinal() as usize][meta.type_position - back];
+                let source_index = rng.below(u64::from(self.blobs[source].record_count)) as u32;
+                // Only re-deliver records that really were delivered first,
+                // so that there are no chains of duplicates.
+                let (source_draw, _) = self.slot_draw(source, source_index);
+                if source_draw >= malformed + self.config.duplicate_rate {
+                    return Slot::Duplicate {
+                        blob: source,
+                        index: source_index,
+                    };
+                }
+            }
+        }
+        Slot::Primary
+    }
+
+    fn primary_record(&self, blob: usize, index: u32) -> Record {
+        let meta = &self.blobs[blob];
+        let mut rng = SplitMix64::derived(meta.key, &[RECORD, u64::from(index)]);
+        let lag = rng.between(0, self.config.max_event_lag_secs) as i64;
+        let at = creation_time(meta.created - Duration::seconds(lag));
+        let ctx = RecordContext {
+            id: rng.guid(),
+            creation_time: at,
+            organization_id: self.tenant_id.clone(),
+        };
+        match meta.content_type {
+            ContentType::General => {
+                if rng.chance(self.config.power_platform_fraction) {
+                    self.power_platform_record(&mut rng, ctx)
+                } else {
+                    self.general_noise(&mut rng, ctx)
+                }
+            }
+            ContentType::SharePoint => self.sharepoint_record(&mut rng, ctx),
+            ContentType::Exchange => self.exchange_record(&mut rng, ctx),
+            ContentType::AzureActiveDirectory => self.aad_record(&mut rng, ctx),
+            ContentType::DlpAll => self.dlp_record(&mut rng, ctx),
+        }
+    }
+
+    fn malformed(&self, blob: usize, index: u32) -> Item {
+        let mut rng = SplitMix64::derived(self.blobs[blob].key, &[MALFORMED, u64::from(index)]);
+        match rng.below(3) {
+            0 => {
+                let value = match rng.below(4) {
+                    0 => json!("corrupted record"),
+                    1 => json!(42),
+                    2 => Value::Null,
+                    _ => json!(["LaunchPowerApp"]),
+                };
+                Item::Malformed {
+                    value,
+                    reason: MalformedReason::NotObject,
+                }
+            }
+            1 => {
+                // The reference's own malformed sample: no Id, no CreationTime.
+                let mut value = json!({
+                    "RecordType": 256,
+                    "Operation": "LaunchPowerApp",
+                    "Workload": "PowerPlatform",
+                });
+                if rng.chance(0.5) {
+                    value["CreationTime"] = json!(creation_time(self.blobs[blob].created));
+                }
+                Item::Malformed {
+                    value,
+                    reason: MalformedReason::MissingId,
+                }
+            }
+            _ => {
+                let record = self.primary_record(blob, index);
+                let mut value = serde_json::to_value(&record).expect("records serialize");
+                let bad = *rng.pick(&["2026-13-45T25:61:00", "not a date", "", "1716200000"]);
+                value["CreationTime"] = json!(bad);
+                Item::Malformed {
+                    value,
+                    reason: MalformedReason::BadCreationTime,
+                }
+            }
+        }
+    }
+
+    fn user(&self, rng: &mut SplitMix64) -> (&User, String) {
+        // Skewed towards low numbers: a few users do most of the work.
+        let n = self.directory.users.len() as u64;
+        let user = &self.directory.users[rng.below(n).min(rng.below(n)) as usize];
+        let shown = if rng.chance(self.config.user_case_variation_rate) {
+            vary_case(&user.upn, rng.chance(0.5))
+        } else {
+            user.upn.clone()
+        };
+        (user, shown)
+    }
+
+    fn app(&self, rng: &mut SplitMix64) -> &App {
+        let n = self.directory.apps.len() as u64;
+        &self.directory.apps[rng.below(n).min(rng.below(n)) as usize]
+    }
+
+    fn power_platform_record(&self, rng: &mut SplitMix64, ctx: RecordContext) -> Record {
+        let (user, upn) = self.user(rng);
+        let ip = client_ip(rng);
+        let draw = rng.next_f64();
+        if draw < 0.70 {
+            let app = self.app(rng);
+            if rng.chance(self.config.legacy_launch_fraction) {
+                return Record::LegacyLaunch(LegacyLaunch {
+                    id: ctx.id,
+                    record_type: 45,
+                    creation_time: ctx.creation_time,
+                    operation: "LaunchPowerApp",
+                    organization_id: ctx.organization_id,
+                    user_type: 0,
+                    user_key: user.key.clone(),
+                    workload: "PowerApps",
+                    result_status: "Succeeded",
+                    object_id: app.id.clone(),
+                    user_id: upn,
+                    client_ip: ip,
+                    app_name: app.id.clone(),
+                    environment_name: app.environment_id.clone(),
+                    app_session_id: rng.guid(),
+                    app_display_name: app.display_name.clone(),
+                });
+            }
+            let role = *rng.pick(&["Maker", "User", "Owner"]);
+            return Record::PowerPlatformLaunch(PowerPlatformLaunch {
+                property_collection: vec![
+                    prop(PROP_APP_DISPLAY_NAME, &app.display_name),
+                    prop(PROP_APP_ID, &app.id),
+                    prop(PROP_ENVIRONMENT_ID, &app.environment_id),
+                    prop(PROP_RESOURCE_TYPE, "PowerApp"),
+                    prop(PROP_ACTIVITY_NAME, "LaunchPowerApp"),
+                    prop(PROP_PRINCIPAL_NAME, &upn),
+                    prop(PROP_ENDUSER_ID, &user.key),
+                    prop(PROP_ENDUSER_ROLE, role),
+                    prop(PROP_TENANT_ID, &ctx.organization_id),
+                ],
+                environment_id: app.environment_id.clone(),
+                user_id: upn,
+                client_ip: ip,
+                id: ctx.id,
+                record_type: 256,
+                creation_time: ctx.creation_time,
+                operation: "LaunchPowerApp",
+                organization_id: ctx.organization_id,
+                user_type: 0,
+                user_key: user.key.clone(),
+                workload: "PowerPlatform",
+                result_status: "Succeeded",
+                version: 1,
+                requires_customer_key_encryption: false,
+            });
+        }
+        if draw < 0.88 {
+            let flow = rng.pick(&self.directory.flows);
+            let operation = match rng.below(10) {
+                0..=2 => "CreateFlow",
+                3..=8 => "EditFlow",
+                _ => "DeleteFlow",
+            };
+            return Record::Flow(FlowEvent {
+                id: ctx.id,
+                creation_time: ctx.creation_time,
+                organization_id: ctx.organization_id,
+                user_type: 0,
+                user_key: user.key.clone(),
+                user_id: upn,
+                client_ip: ip,
+                result_status: "Succeeded",
+                record_type: 30,
+                workload: "MicrosoftFlow",
+                operation,
+                flow_details_url: format!("https://make.powerautomate.com/flows/{}", flow.id),
+            });
+        }
+        let app = self.app(rng);
+        let (operation, property_collection) = if draw < 0.96 {
+            (
+                "PowerAppPermissionEdited",
+                vec![
+                    prop(PROP_APP_ID, &app.id),
+                    prop(PROP_APP_DISPLAY_NAME, &app.display_name),
+                    prop(PROP_ENVIRONMENT_ID, &app.environment_id),
+                    prop(PROP_RESOURCE_TYPE, "PowerApp"),
+                    prop(PROP_ACTIVITY_NAME, "PowerAppPermissionEdited"),
+                    prop(PROP_PRINCIPAL_NAME, &upn),
+                ],
+            )
+        } else {
+            (
+                "DeletePowerApp",
+                vec![
+                    prop(PROP_APP_ID, &app.id),
+                    prop(PROP_RESOURCE_TYPE, "PowerApp"),
+                ],
+            )
+        };
+        Record::PowerPlatformAppEvent(PowerPlatformAppEvent {
+            id: ctx.id,
+            creation_time: ctx.creation_time,
+            organization_id: ctx.organization_id,
+            user_type: 0,
+            user_key: user.key.clone(),
+            user_id: upn,
+            client_ip: ip,
+            result_status: "Succeeded",
+            record_type: 256,
+            workload: "PowerPlatform",
+            operation,
+            property_collection,
+        })
+    }
+
+    fn other(
+        &self,
+        rng: &mut SplitMix64,
+        ctx: RecordContext,
+        kind: OtherKind,
+        object_id: Option<String>,
+        details: Vec<(&'static str, Value)>,
+    ) -> Record {
+        let OtherKind {
+            record_type,
+            workload,
+            operation,
+        } = kind;
+        let (user, upn) = self.user(rng);
+        Record::Other(OtherRecord {
+            creation_time: ctx.creation_time,
+            id: ctx.id,
+            operation,
+            organization_id: ctx.organization_id,
+            record_type,
+            result_status: "Succeeded",
+            user_key: user.key.clone(),
+            user_type: 0,
+            version: 1,
+            workload,
+            client_ip: client_ip(rng),
+            object_id: object_id.unwrap_or_else(|| upn.clone()),
+            user_id: upn,
+            details: Properties(details),
+        })
+    }
+
+    fn general_noise(&self, rng: &mut SplitMix64, ctx: RecordContext) -> Record {
+        if rng.chance(0.6) {
+            let operation = *rng.pick(&["ViewReport", "ViewDashboard", "ExportReport"]);
+            let report = *rng.pick(REPORT_NAMES);
+            let workspace = *rng.pick(TEAM_NAMES);
+            let object = rng.guid();
+            self.other(
+                rng,
+                ctx,
+                OtherKind {
+                    record_type: 20,
+                    workload: "PowerBI",
+                    operation,
+                },
+                Some(object),
+                vec![
+                    ("Activity", json!(operation)),
+                    ("ItemName", json!(report)),
+                    ("WorkSpaceName", json!(workspace)),
+                    ("DatasetName", json!(report)),
+                    ("IsSuccess", json!(true)),
+                ],
+            )
+        } else {
+            let operation = *rng.pick(&["TeamsSessionStarted", "MemberAdded", "ChannelAdded"]);
+            let team = *rng.pick(TEAM_NAMES);
+            self.other(
+                rng,
+                ctx,
+                OtherKind {
+                    record_type: 25,
+                    workload: "MicrosoftTeams",
+                    operation,
+                },
+                None,
+                vec![
+                    ("TeamName", json!(team)),
+                    ("CommunicationType", json!("Team")),
+                ],
+            )
+        }
+    }
+
+    fn sharepoint_record(&self, rng: &mut SplitMix64, ctx: RecordContext) -> Record {
+        let operation = *rng.pick(&[
+            "FileAccessed",
+            "FileModified",
+            "FileUploaded",
+            "FileDownloaded",
+            "FilePreviewed",
+        ]);
+        let site = format!(
+            "https://contoso.sharepoint.com/sites/{}/",
+            rng.pick(SITE_NAMES)
+        );
+        let file = *rng.pick(FILE_NAMES);
+        let workload = if rng.chance(0.2) {
+            "OneDrive"
+        } else {
+            "SharePoint"
+        };
+        self.other(
+            rng,
+            ctx,
+            OtherKind {
+                record_type: 6,
+                workload,
+                operation,
+            },
+            Some(format!("{site}Shared Documents/{file}")),
+            vec![
+                ("SiteUrl", json!(site)),
+                ("SourceRelativeUrl", json!("Shared Documents")),
+                ("SourceFileName", json!(file)),
+                ("SourceFileExtension", json!(file.rsplit('.').next())),
+                ("ItemType", json!("File")),
+                ("EventSource", json!("SharePoint")),
+            ],
+        )
+    }
+
+    fn exchange_record(&self, rng: &mut SplitMix64, ctx: RecordContext) -> Record {
+        let (record_type, operation) = *rng.pick(&[
+            (50, "MailItemsAccessed"),
+            (2, "Send"),
+            (2, "MoveToDeletedItems"),
+            (1, "Set-Mailbox"),
+        ]);
+        let owner = rng.pick(&self.directory.users).upn.clone();
+        self.other(
+            rng,
+            ctx,
+            OtherKind {
+                record_type,
+                workload: "Exchange",
+                operation,
+            },
+            None,
+            vec![
+                ("MailboxOwnerUPN", json!(owner)),
+                ("LogonType", json!(0)),
+                ("ClientInfoString", json!("Client=OWA;Action=ViaProxy")),
+            ],
+        )
+    }
+
+    fn aad_record(&self, rng: &mut SplitMix64, ctx: RecordContext) -> Record {
+        let (record_type, operation) = *rng.pick(&[
+            (15, "UserLoggedIn"),
+            (15, "UserLoggedIn"),
+            (15, "UserLoginFailed"),
+            (8, "Update user."),
+            (8, "Add member to group."),
+        ]);
+        self.other(
+            rng,
+            ctx,
+            OtherKind {
+                record_type,
+                workload: "AzureActiveDirectory",
+                operation,
+            },
+            None,
+            vec![
+                (
+                    "AzureActiveDirectoryEventType",
+                    json!(if record_type == 15 { 1 } else { 0 }),
+                ),
+                (
+                    "ExtendedProperties",
+                    json!([
+                        {"Name": "UserAgent", "Value": "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"},
+                        {"Name": "RequestType", "Value": "OAuth2:Token"}
+                    ]),
+                ),
+            ],
+        )
+    }
+
+    fn dlp_record(&self, rng: &mut SplitMix64, ctx: RecordContext) -> Record {
+        let (record_type, workload) = *rng.pick(&[(11, "SharePoint"), (13, "Exchange")]);
+        let policy_id = rng.guid();
+        let rule_id = rng.guid();
+        let incident = rng.guid();
+        self.other(
+            rng,
+            ctx,
+            OtherKind {
+                record_type,
+                workload,
+                operation: "DlpRuleMatch",
+            },
+            None,
+            vec![
+                ("IncidentId", json!(incident)),
+                ("SensitiveInfoDetectionIsIncluded", json!(true)),
+                (
+                    "PolicyDetails",
+                    json!([{
+                        "PolicyId": policy_id,
+                        "PolicyName": "U.S. Financial Data",
+                        "Rules": [{
+                            "RuleId": rule_id,
+                            "RuleName": "Low volume of content detected",
+                            "Actions": ["NotifyUser"],
+                            "Severity": "Medium"
+                        }]
+                    }]),
+                ),
+            ],
+        )
+    }
+}
+
+/// RecordType, Workload and Operation of a record of another workload.
+struct OtherKind {
+    record_type: i64,
+    workload: &'static str,
+    operation: &'static str,
+}
+
+struct RecordContext {
+    id: String,
+    creation_time: String,
+    organization_id: String,
+}
+
+fn prop(name: &'static str, value: &str) -> NameValue {
+    NameValue {
+        name,
+        value: value.to_string(),
+    }
+}
+
+/// Addresses from the documentation ranges (RFC 5737).
+fn client_ip(rng: &mut SplitMix64) -> String {
+    let prefix = *rng.pick(&["192.0.2", "198.51.100", "203.0.113"]);
+    format!("{prefix}.{}", rng.between(1, 254))
+}
+
+/// `User003@Contoso.onmicrosoft.com` or `USER003@CONTOSO.ONMICROSOFT.COM`:
+/// the same person as `user003@contoso.onmicrosoft.com`.
+fn vary_case(upn: &str, shout: bool) -> String {
+    if shout {
+        return upn.to_uppercase();
+    }
+    let (local, domain) = upn.split_once('@').unwrap_or((upn, ""));
+    format!("{}@{}", capitalize(local), capitalize(domain))
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn plan_blobs(
+    seed: u64,
+    tenant_id: &str,
+    config: &GeneratorConfig,
+    anchor: OffsetDateTime,
+) -> Vec<PlannedBlob> {
+    let per_hour = config.blobs_per_hour.max(1);
+    let slot_millis = 3_600_000 / i64::from(per_hour);
+    let tenant_hex: String = tenant_id.chars().filter(|c| *c != '-').collect();
+    let (min_records, max_records) = (
+        config.records_per_blob_min,
+        config.records_per_blob_max.max(config.records_per_blob_min),
+    );
+    let mut blobs = Vec::new();
+    for hour in -i64::from(config.hours_before)..i64::from(config.hours_after) {
+        let hour_start = anchor + Duration::hours(hour);
+        for &content_type in &config.content_types {
+            for slot in 0..per_hour {
+                let key = derive_seed(
+                    seed,
+                    &[PLAN, content_type.ordinal(), hour as u64, u64::from(slot)],
+                );
+                let mut rng = SplitMix64::new(key);
+                let offset = i64::from(slot) * slot_millis + rng.below(slot_millis as u64) as i64;
+                let created = hour_start + Duration::milliseconds(offset);
+                let available_at = if rng.chance(config.late_rate) {
+                    let min_delay = config.max_late_secs.min(3600);
+                    created + Duration::seconds(rng.between(min_delay, config.max_late_secs) as i64)
+                } else {
+                    created
+                };
+                let record_count =
+                    rng.between(u64::from(min_records), u64::from(max_records)) as u32;
+                let number = rng.between(100_000_000_000, 999_999_999_999);
+                let content_id = format!(
+                    "{number}${number}${tenant_hex}{}{:04}{:02}{:02}{:02}${}$04",
+                    content_type.id_tag(),
+                    created.year(),
+                    created.month() as u8,
+                    created.day(),
+                    created.hour(),
+                    rng.hex(32),
+                );
+                blobs.push(PlannedBlob {
+                    key,
+                    content_id,
+                    content_type,
+                    created,
+                    available_at,
+                    record_count,
+                    type_position: 0,
+                });
+            }
+        }
+    }
+    blobs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::facts_from_value;
+    use time::macros::datetime;
+
+    fn generator(config: GeneratorConfig) -> Generator {
+        Generator::new(
+            7,
+            crate::config::DEFAULT_TENANT_ID,
+            "contoso.onmicrosoft.com",
+            config,
+            datetime!(2026-05-23 12:00 UTC),
+        )
+    }
+
+    fn small() -> GeneratorConfig {
+        GeneratorConfig {
+            hours_before: 4,
+            duplicate_rate: 0.2,
+            malformed_rate: 0.05,
+            ..GeneratorConfig::default()
+        }
+    }
+
+    #[test]
+    fn plan_covers_every_hour_type_and_slot() {
+        let g = generator(small());
+        assert_eq!(g.blobs().len(), 4 * 5 * 6);
+        assert!(g.blobs().windows(2).all(|w| w[0].created <= w[1].created));
+        for blob in g.blobs() {
+            assert!(blob.created >= datetime!(2026-05-23 08:00 UTC));
+            assert!(blob.created < datetime!(2026-05-23 12:00 UTC));
+            assert!(blob.available_at >= blob.created);
+        }
+    }
+
+    #[test]
+    fn typed_facts_agree_with_the_json() {
+        let g = generator(small());
+        for blob in 0..g.blobs().len() {
+            let body: Vec<Value> = serde_json::from_slice(&g.body(blob)).unwrap();
+            assert_eq!(body.len() as u32, g.blobs()[blob].record_count);
+            for (index, value) in body.iter().enumerate() {
+                match g.item(blob, index as u32) {
+                    Item::Record(record) => {
+                        assert_eq!(facts_from_value(value), Ok(record.facts()));
+                        let at = crate::timefmt::parse_creation_time(&record.facts().creation_time)
+                            .unwrap();
+                        assert!(at <= g.blobs()[blob].created);
+                    }
+                    Item::Malformed { reason, .. } => {
+                        assert_eq!(facts_from_value(value), Err(reason));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn history_length_does_not_change_an_hour() {
+        let short = generator(small());
+        let long = generator(GeneratorConfig {
+            hours_before: 8,
+            ..small()
+        });
+        let last_short = short.blobs().last().unwrap();
+        let last_long = long.blobs().last().unwrap();
+        assert_eq!(last_short.content_id, last_long.content_id);
+    }
+
+    #[test]
+    fn case_variants_name_the_same_user() {
+        assert_eq!(
+            vary_case("user003@contoso.onmicrosoft.com", false),
+            "User003@Contoso.onmicrosoft.com"
+        );
+        assert_eq!(
+            vary_case("user003@contoso.onmicrosoft.com", true),
+            "USER003@CONTOSO.ONMICROSOFT.COM"
+        );
+    }
+}

@@ -1,0 +1,345 @@
+//! The content blobs: generated ones and those added through the control API.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Bytes;
+use serde_json::Value;
+use time::{Duration, OffsetDateTime};
+
+use crate::content_type::ContentType;
+use crate::generate::{Generator, Item};
+use crate::records::{MalformedReason, RecordFacts, facts_from_value};
+use crate::rng::SplitMix64;
+
+/// How long content can be fetched after `contentCreated`.
+pub const RETENTION: Duration = Duration::days(7);
+
+/// Where a blob's body comes from.
+#[derive(Clone)]
+pub(crate) enum BodySource {
+    Stored(Bytes),
+    /// Index into the generator's plan; produced on demand.
+    Generated(usize),
+}
+
+/// What the truth knows about one item of a blob.
+#[derive(Debug, Clone)]
+pub(crate) enum ItemFacts {
+    Record(RecordFacts),
+    Malformed {
+        reason: MalformedReason,
+        id: Option<String>,
+        value: Value,
+    },
+}
+
+pub(crate) struct Blob {
+    pub content_id: String,
+    pub content_type: ContentType,
+    pub created: OffsetDateTime,
+    pub available_at: OffsetDateTime,
+    pub expires: OffsetDateTime,
+    pub body: BodySource,
+    /// Filled at creation for stored blobs, on first use for lazy ones.
+    facts: OnceLock<Arc<Vec<ItemFacts>>>,
+}
+
+impl Blob {
+    pub fn is_available(&self, now: OffsetDateTime) -> bool {
+        self.available_at <= now
+    }
+
+    pub fn is_expired(&self, now: OffsetDateTime) -> bool {
+        self.expires <= now
+    }
+
+    /// Listed by `/subscriptions/content` and fetchable right now.
+    pub fn is_servable(&self, now: OffsetDateTime) -> bool {
+        self.is_available(now) && !self.is_expired(now)
+    }
+}
+
+/// A position in a content listing: the sort key of the first item of the
+/// next page. Keys rather than offsets keep paging stable while late blobs
+/// become available between two page requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Cursor {
+    pub created: OffsetDateTime,
+    pub index: usize,
+}
+
+impl Cursor {
+    /// Shaped like Microsoft's `2015101900R022885001761`: opaque to clients.
+    pub fn encode(&self) -> String {
+        let t = self.created;
+        format!(
+            "{:04}{:02}{:02}{:02}{:02}{:02}{:03}R{:012}",
+            t.year(),
+            t.month() as u8,
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.millisecond(),
+            self.index
+        )
+    }
+
+    pub fn decode(token: &str) -> Option<Cursor> {
+        let (stamp, index) = token.split_once('R')?;
+        if stamp.len() != 17
+            || index.len() != 12
+            || !stamp
+                .bytes()
+                .chain(index.bytes())
+                .all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let iso = format!(
+            "{}-{}-{}T{}:{}:{}.{}",
+            &stamp[0..4],
+            &stamp[4..6],
+            &stamp[6..8],
+            &stamp[8..10],
+            &stamp[10..12],
+            &stamp[12..14],
+            &stamp[14..17]
+        );
+        Some(Cursor {
+            created: crate::timefmt::parse_query_time(&iso)?,
+            index: index.parse().ok()?,
+        })
+    }
+}
+
+pub(crate) struct ContentStore {
+    generator: Arc<Generator>,
+    blobs: Vec<Blob>,
+    by_id: HashMap<String, usize>,
+    /// Per content type ordinal: blob indices sorted by (created, index).
+    by_type: [Vec<usize>; 5],
+    custom_ids: SplitMix64,
+    tenant_hex: String,
+}
+
+impl ContentStore {
+    /// Builds the store from the generator's plan; unless `lazy`, every body
+    /// is rendered now so that fetches are cheap.
+    pub fn new(generator: Generator, lazy: bool, seed: u64, tenant_id: &str) -> Self {
+        let generator = Arc::new(generator);
+        let blobs: Vec<Blob> = generator
+            .blobs()
+            .iter()
+            .enumerate()
+            .map(|(index, planned)| {
+                let facts = OnceLock::new();
+                let body = if lazy {
+                    BodySource::Generated(index)
+                } else {
+                    let _ = facts.set(Arc::new(generated_facts(&generator, index)));
+                    BodySource::Stored(Bytes::from(generator.body(index)))
+                };
+                Blob {
+                    content_id: planned.content_id.clone(),
+                    content_type: planned.content_type,
+                    created: planned.created,
+                    available_at: planned.available_at,
+                    expires: planned.created + RETENTION,
+                    body,
+                    facts,
+                }
+            })
+            .collect();
+        let mut store = ContentStore {
+            generator,
+            blobs: Vec::with_capacity(blobs.len()),
+            by_id: HashMap::new(),
+            by_type: Default::default(),
+            custom_ids: SplitMix64::derived(seed, &[0xc057_0a11]),
+            tenant_hex: tenant_id.chars().filter(|c| *c != '-').collect(),
+        };
+        for blob in blobs {
+            store.insert(blob);
+        }
+        store
+    }
+
+    pub fn generator(&self) -> &Arc<Generator> {
+        &self.generator
+    }
+
+    fn insert(&mut self, blob: Blob) -> usize {
+        let index = self.blobs.len();
+        let list = &mut self.by_type[blob.content_type.ordinal() as usize];
+        let key = (blob.created, index);
+        let at = list.partition_point(|&i| (self.blobs[i].created, i) < key);
+        list.insert(at, index);
+        self.by_id.insert(blob.content_id.clone(), index);
+        self.blobs.push(blob);
+        index
+    }
+
+    /// Adds a blob of arbitrary JSON items; returns its content id. The id
+    /// comes from a seeded stream, so scripted tests stay reproducible.
+    pub fn add_custom(
+        &mut self,
+        content_type: ContentType,
+        created: OffsetDateTime,
+        available_at: Option<OffsetDateTime>,
+        items: Vec<Value>,
+    ) -> String {
+        // contentCreated is shown with milliseconds; keep no more than that
+        // so what a client reads back is exactly what is stored.
+        let created = created
+            .replace_nanosecond(created.millisecond() as u32 * 1_000_000)
+            .unwrap_or(created);
+        let number = self.custom_ids.between(100_000_000_000, 999_999_999_999);
+        let content_id = format!(
+            "{number}${number}${}{}{:04}{:02}{:02}{:02}${}$04",
+            self.tenant_hex,
+            content_type.id_tag(),
+            created.year(),
+            created.month() as u8,
+            created.day(),
+            created.hour(),
+            self.custom_ids.hex(32)
+        );
+        let body = serde_json::to_vec(&items).expect("JSON values serialize");
+        let facts = items.into_iter().map(value_facts).collect();
+        let blob = Blob {
+            content_id: content_id.clone(),
+            content_type,
+            created,
+            available_at: available_at.unwrap_or(created),
+            expires: created + RETENTION,
+            body: BodySource::Stored(Bytes::from(body)),
+            facts: OnceLock::from(Arc::new(facts)),
+        };
+        self.insert(blob);
+        content_id
+    }
+
+    pub fn blobs(&self) -> &[Blob] {
+        &self.blobs
+    }
+
+    pub fn get(&self, content_id: &str) -> Option<&Blob> {
+        self.by_id.get(content_id).map(|&i| &self.blobs[i])
+    }
+
+    /// Blob indices of one type in listing order.
+    pub fn ordered(&self, content_type: ContentType) -> &[usize] {
+        &self.by_type[content_type.ordinal() as usize]
+    }
+
+    /// Every blob index, in (created, index) order across content types.
+    pub fn all_ordered(&self) -> Vec<usize> {
+        let mut all: Vec<usize> = (0..self.blobs.len()).collect();
+        all.sort_by_key(|&i| (self.blobs[i].created, i));
+        all
+    }
+
+    pub fn facts(&self, index: usize) -> Arc<Vec<ItemFacts>> {
+        self.blobs[index]
+            .facts
+            .get_or_init(|| match self.blobs[index].body {
+                BodySource::Generated(plan_index) => {
+                    Arc::new(generated_facts(&self.generator, plan_index))
+                }
+                BodySource::Stored(ref bytes) => {
+                    let items: Vec<Value> = serde_json::from_slice(bytes).unwrap_or_default();
+                    Arc::new(items.into_iter().map(value_facts).collect())
+                }
+            })
+            .clone()
+    }
+
+    /// One page of servable blobs of `content_type` with `start <= created <
+    /// end`, from `cursor` on. Returns the page and where the next one starts.
+    pub fn list(
+        &self,
+        content_type: ContentType,
+        start: OffsetDateTime,
+        end: OffsetDateTime,
+        cursor: Option<Cursor>,
+        page_size: usize,
+        now: OffsetDateTime,
+    ) -> (Vec<usize>, Option<Cursor>) {
+        let ordered = self.ordered(content_type);
+        let from = ordered.partition_point(|&i| {
+            let key = Cursor {
+                created: self.blobs[i].created,
+                index: i,
+            };
+            self.blobs[i].created < start || cursor.is_some_and(|c| key < c)
+        });
+        let limit = if page_size == 0 {
+            usize::MAX
+        } else {
+            page_size
+        };
+        let mut visible = ordered[from..]
+            .iter()
+            .copied()
+            .take_while(|&i| self.blobs[i].created < end)
+            .filter(|&i| self.blobs[i].is_servable(now));
+        let page: Vec<usize> = visible.by_ref().take(limit).collect();
+        let next = visible.next().map(|i| Cursor {
+            created: self.blobs[i].created,
+            index: i,
+        });
+        (page, next)
+    }
+}
+
+fn generated_facts(generator: &Generator, index: usize) -> Vec<ItemFacts> {
+    (0..generator.blobs()[index].record_count)
+        .map(|i| match generator.item(index, i) {
+            Item::Record(record) => ItemFacts::Record(record.facts()),
+            Item::Malformed { value, reason } => ItemFacts::Malformed {
+                reason,
+                id: value.get("Id").and_then(Value::as_str).map(str::to_string),
+                value,
+            },
+        })
+        .collect()
+}
+
+fn value_facts(value: Value) -> ItemFacts {
+    match facts_from_value(&value) {
+        Ok(facts) => ItemFacts::Record(facts),
+        Err(reason) => ItemFacts::Malformed {
+            reason,
+            id: value.get("Id").and_then(Value::as_str).map(str::to_string),
+            value,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn cursor_round_trips() {
+        let cursor = Cursor {
+            created: datetime!(2026-05-23 17:35:00.123 UTC),
+            index: 1761,
+        };
+        let token = cursor.encode();
+        assert_eq!(token, "20260523173500123R000000001761");
+        assert_eq!(Cursor::decode(&token), Some(cursor));
+        for bad in [
+            "",
+            "abc",
+            "20260523173500123R",
+            "2026052317350012XR000000001761",
+            "20261343173500123R000000001761",
+        ] {
+            assert_eq!(Cursor::decode(bad), None, "{bad}");
+        }
+    }
+}

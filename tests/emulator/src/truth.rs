@@ -1,0 +1,185 @@
+//! The truth: every distinct record the tenant's blobs hold, for tests to
+//! compare a collector's output against.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::content_type::ContentType;
+use crate::records::MalformedReason;
+use crate::store::{ContentStore, ItemFacts};
+use crate::timefmt::{content_time, rfc3339};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Truth {
+    /// Emulator time the availability flags refer to (RFC 3339).
+    pub now: String,
+    /// Whether only content that is listable right now was included.
+    pub available_only: bool,
+    /// Distinct valid records (by `Id`), in order of first delivery.
+    pub records: Vec<TruthRecord>,
+    /// Items that are not valid records, one entry per occurrence.
+    pub malformed: Vec<TruthMalformed>,
+    /// Every blob, in `contentCreated` order.
+    pub blobs: Vec<TruthBlob>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TruthRecord {
+    pub id: String,
+    /// Exactly as in the record: `2026-05-19T13:17:34`, no zone.
+    pub creation_time: String,
+    pub operation: Option<String>,
+    pub record_type: Option<i64>,
+    pub workload: Option<String>,
+    /// Content type of the first blob holding the record.
+    pub content_type: ContentType,
+    /// As written in the first delivery; letter case varies for one person.
+    pub user_id: Option<String>,
+    /// For Power Apps events: `PropertyCollection` `...power_app.id`, else `AppName`.
+    pub app_id: Option<String>,
+    pub app_display_name: Option<String>,
+    pub environment_id: Option<String>,
+    /// For flow events: the GUID in `FlowDetailsUrl`.
+    pub flow_id: Option<String>,
+    /// Every blob holding the record; more than one for a re-delivery.
+    pub blobs: Vec<TruthBlobRef>,
+}
+
+impl TruthRecord {
+    pub fn is_app_launch(&self) -> bool {
+        self.operation.as_deref() == Some("LaunchPowerApp")
+    }
+
+    /// The UPN in lowercase: how to tell that two spellings are one user.
+    pub fn user_id_normalized(&self) -> Option<String> {
+        self.user_id.as_deref().map(str::to_lowercase)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TruthBlobRef {
+    pub content_id: String,
+    /// `available_at <= now`: the blob is listed (unless expired).
+    pub available: bool,
+    pub expired: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TruthMalformed {
+    pub content_id: String,
+    /// Position in the blob's JSON array.
+    pub index: usize,
+    pub reason: MalformedReason,
+    /// The `Id` if the item has a string one.
+    pub id: Option<String>,
+    pub value: Value,
+    pub available: bool,
+    pub expired: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TruthBlob {
+    pub content_id: String,
+    pub content_type: ContentType,
+    /// Same format as the listing's `contentCreated`.
+    pub content_created: String,
+    pub available_at: String,
+    pub content_expiration: String,
+    pub available: bool,
+    pub expired: bool,
+    /// Items in the blob, malformed ones and duplicates included.
+    pub item_count: usize,
+}
+
+impl Truth {
+    pub fn record(&self, id: &str) -> Option<&TruthRecord> {
+        self.records.iter().find(|r| r.id == id)
+    }
+
+    pub fn by_id(&self) -> HashMap<&str, &TruthRecord> {
+        self.records.iter().map(|r| (r.id.as_str(), r)).collect()
+    }
+
+    pub fn blob(&self, content_id: &str) -> Option<&TruthBlob> {
+        self.blobs.iter().find(|b| b.content_id == content_id)
+    }
+}
+
+pub(crate) fn compute(store: &ContentStore, now: OffsetDateTime, available_only: bool) -> Truth {
+    let mut records: Vec<TruthRecord> = Vec::new();
+    let mut positions: HashMap<String, usize> = HashMap::new();
+    let mut malformed = Vec::new();
+    let mut blobs = Vec::new();
+    for index in store.all_ordered() {
+        let blob = &store.blobs()[index];
+        let available = blob.is_available(now);
+        let expired = blob.is_expired(now);
+        if available_only && !blob.is_servable(now) {
+            continue;
+        }
+        let facts = store.facts(index);
+        blobs.push(TruthBlob {
+            content_id: blob.content_id.clone(),
+            content_type: blob.content_type,
+            content_created: content_time(blob.created),
+            available_at: content_time(blob.available_at),
+            content_expiration: content_time(blob.expires),
+            available,
+            expired,
+            item_count: facts.len(),
+        });
+        let reference = TruthBlobRef {
+            content_id: blob.content_id.clone(),
+            available,
+            expired,
+        };
+        for (item_index, item) in facts.iter().enumerate() {
+            match item {
+                ItemFacts::Record(f) => match positions.get(&f.id) {
+                    Some(&at) => {
+                        let refs = &mut records[at].blobs;
+                        if refs.last() != Some(&reference) {
+                            refs.push(reference.clone());
+                        }
+                    }
+                    None => {
+                        positions.insert(f.id.clone(), records.len());
+                        records.push(TruthRecord {
+                            id: f.id.clone(),
+                            creation_time: f.creation_time.clone(),
+                            operation: f.operation.clone(),
+                            record_type: f.record_type,
+                            workload: f.workload.clone(),
+                            content_type: blob.content_type,
+                            user_id: f.user_id.clone(),
+                            app_id: f.app_id.clone(),
+                            app_display_name: f.app_display_name.clone(),
+                            environment_id: f.environment_id.clone(),
+                            flow_id: f.flow_id.clone(),
+                            blobs: vec![reference.clone()],
+                        });
+                    }
+                },
+                ItemFacts::Malformed { reason, id, value } => malformed.push(TruthMalformed {
+                    content_id: blob.content_id.clone(),
+                    index: item_index,
+                    reason: *reason,
+                    id: id.clone(),
+                    value: value.clone(),
+                    available,
+                    expired,
+                }),
+            }
+        }
+    }
+    Truth {
+        now: rfc3339(now),
+        available_only,
+        records,
+        malformed,
+        blobs,
+    }
+}
