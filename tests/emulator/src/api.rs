@@ -78,7 +78,7 @@ impl IntoResponse for ApiError {
             ApiError::Unauthorized => {
                 let mut response = json_response(
                     StatusCode::UNAUTHORIZED,
-                    json!({"Message": "Authorization has been denied for this request."}),
+                    &json!({"Message": "Authorization has been denied for this request."}),
                 );
                 response
                     .headers_mut()
@@ -115,9 +115,9 @@ impl QueryParams {
     }
 }
 
-/// The checks every API call goes through, in the order the brief of the
-/// real service's behaviour lists them: token, tenant shape, tenant
-/// existence, tenant match, tenant configuration, permission.
+/// The checks every API call goes through, in this order: token, tenant
+/// shape (AF20013), tenant existence (AF20011), tenant match (AF20010),
+/// tenant configuration (AF20012), permission (AF10001).
 fn authorize(
     state: &State,
     headers: &HeaderMap,
@@ -252,7 +252,7 @@ async fn start(
         status: "enabled",
         webhook: webhook_view(&webhook, "enabled"),
     };
-    Ok(json_response(StatusCode::OK, json!(view)))
+    Ok(json_response(StatusCode::OK, &view))
 }
 
 async fn stop(
@@ -303,7 +303,7 @@ async fn list(
             }
         })
         .collect();
-    Ok(json_response(StatusCode::OK, json!(views)))
+    Ok(json_response(StatusCode::OK, &views))
 }
 
 #[derive(Serialize)]
@@ -465,7 +465,7 @@ async fn content(
     } else {
         next.is_some().then_some(&own_base)
     };
-    let mut response = json_response(StatusCode::OK, json!(items));
+    let mut response = json_response(StatusCode::OK, &items);
     if let Some(base) = next_page_base {
         // A foreign page on a last page still needs some token to point at.
         let token = next.map(|c| c.encode()).unwrap_or_else(|| {

@@ -24,6 +24,7 @@ pub(crate) fn routes() -> Router<Arc<State>> {
     Router::new()
         .route("/_emulator/health", get(health))
         .route("/_emulator/truth", get(truth))
+        .route("/_emulator/truth/summary", get(truth_summary))
         .route("/_emulator/stats", get(stats).delete(reset_stats))
         .route("/_emulator/requests", get(requests))
         .route(
@@ -83,6 +84,13 @@ async fn truth(AxumState(state): AppState, Query(query): Query<TruthQuery>) -> R
     // threads that serve the API.
     match tokio::task::spawn_blocking(move || state.truth(query.available_only)).await {
         Ok(truth) => Json(truth).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+async fn truth_summary(AxumState(state): AppState, Query(query): Query<TruthQuery>) -> Response {
+    match tokio::task::spawn_blocking(move || state.truth(query.available_only).summary()).await {
+        Ok(summary) => Json(summary).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }

@@ -331,15 +331,17 @@ pub(crate) fn canned_response(
 pub(crate) fn af_error(status: StatusCode, code: &str, message: &str) -> Response {
     json_response(
         status,
-        serde_json::json!({"error": {"code": code, "message": message}}),
+        &serde_json::json!({"error": {"code": code, "message": message}}),
     )
 }
 
-pub(crate) fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
+/// Serializes `body` as is: a struct keeps its field order, which going
+/// through `serde_json::Value` would sort.
+pub(crate) fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        body.to_string(),
+        serde_json::to_vec(body).expect("response bodies serialize"),
     )
         .into_response()
 }

@@ -55,7 +55,7 @@ pub use faults::{FaultKind, FaultRule, FaultsView, RandomFault, RandomFaults};
 pub use records::MalformedReason;
 pub use state::SubscriptionStatus;
 pub use stats::{PresenceCount, RequestRecord, Stats};
-pub use truth::{Truth, TruthBlob, TruthBlobRef, TruthMalformed, TruthRecord};
+pub use truth::{Truth, TruthBlob, TruthBlobRef, TruthMalformed, TruthRecord, TruthSummary};
 
 use state::State;
 
@@ -166,6 +166,11 @@ impl Emulator {
     /// what `/subscriptions/content` can list right now.
     pub fn truth(&self, available_only: bool) -> Truth {
         self.state.truth(available_only)
+    }
+
+    /// Counts of [`Emulator::truth`], for tenants too big to compare record by record.
+    pub fn truth_summary(&self, available_only: bool) -> TruthSummary {
+        self.state.truth(available_only).summary()
     }
 
     pub fn stats(&self) -> Stats {

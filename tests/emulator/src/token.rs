@@ -12,7 +12,7 @@ use axum::extract::{Path, State as AxumState};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::post;
-use serde_json::json;
+use serde::Serialize;
 use time::Duration;
 
 use crate::faults::json_response;
@@ -37,26 +37,55 @@ fn random_token() -> String {
     format!("emu.{}", rng.hex(64))
 }
 
-/// An Entra error body: `error`, `error_description` ending in the trace
-/// lines, `error_codes`, `timestamp`, `trace_id`, `correlation_id`, `error_uri`.
+/// An Entra error body, fields in Entra's order.
+#[derive(Serialize)]
+struct EntraError {
+    error: String,
+    /// Ends with the trace lines Entra appends.
+    error_description: String,
+    error_codes: [u32; 1],
+    timestamp: String,
+    trace_id: String,
+    correlation_id: String,
+    error_uri: String,
+}
+
 pub(crate) fn entra_error(status: StatusCode, error: &str, code: u32, text: &str) -> Response {
     let trace_id = random_guid();
     let correlation_id = random_guid();
     let timestamp = entra_timestamp(time::OffsetDateTime::now_utc());
-    json_response(
-        status,
-        json!({
-            "error": error,
-            "error_description": format!(
-                "AADSTS{code}: {text}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {timestamp}"
-            ),
-            "error_codes": [code],
-            "timestamp": timestamp,
-            "trace_id": trace_id,
-            "correlation_id": correlation_id,
-            "error_uri": format!("https://login.microsoftonline.com/error?code={code}"),
-        }),
-    )
+    let body = EntraError {
+        error: error.to_string(),
+        error_description: format!(
+            "AADSTS{code}: {text}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {timestamp}"
+        ),
+        error_codes: [code],
+        timestamp,
+        trace_id,
+        correlation_id,
+        error_uri: format!("https://login.microsoftonline.com/error?code={code}"),
+    };
+    json_response(status, &body)
+}
+
+/// v1 answers every number as a string.
+#[derive(Serialize)]
+struct TokenV1 {
+    token_type: &'static str,
+    expires_in: String,
+    ext_expires_in: String,
+    expires_on: String,
+    not_before: String,
+    resource: String,
+    access_token: String,
+}
+
+#[derive(Serialize)]
+struct TokenV2 {
+    token_type: &'static str,
+    expires_in: u64,
+    ext_expires_in: u64,
+    access_token: String,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -232,24 +261,29 @@ fn issue(
     let now = state.now();
     let expires_at = state.issue_token(access_token.clone());
     let lifetime = config.token_lifetime_secs;
-    let body = match version {
-        Version::V1 => json!({
-            "token_type": "Bearer",
-            "expires_in": lifetime.to_string(),
-            "ext_expires_in": lifetime.to_string(),
-            "expires_on": expires_at.unix_timestamp().to_string(),
-            "not_before": (now - Duration::minutes(5)).unix_timestamp().to_string(),
-            "resource": resource,
-            "access_token": access_token,
-        }),
-        Version::V2 => json!({
-            "token_type": "Bearer",
-            "expires_in": lifetime,
-            "ext_expires_in": lifetime,
-            "access_token": access_token,
-        }),
-    };
-    json_response(StatusCode::OK, body)
+    match version {
+        Version::V1 => json_response(
+            StatusCode::OK,
+            &TokenV1 {
+                token_type: "Bearer",
+                expires_in: lifetime.to_string(),
+                ext_expires_in: lifetime.to_string(),
+                expires_on: expires_at.unix_timestamp().to_string(),
+                not_before: (now - Duration::minutes(5)).unix_timestamp().to_string(),
+                resource,
+                access_token,
+            },
+        ),
+        Version::V2 => json_response(
+            StatusCode::OK,
+            &TokenV2 {
+                token_type: "Bearer",
+                expires_in: lifetime,
+                ext_expires_in: lifetime,
+                access_token,
+            },
+        ),
+    }
 }
 
 /// The API's own address as the client reached it, the bound address, or

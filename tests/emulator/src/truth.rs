@@ -1,7 +1,7 @@
 //! The truth: every distinct record the tenant's blobs hold, for tests to
 //! compare a collector's output against.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -94,7 +94,55 @@ pub struct TruthBlob {
     pub item_count: usize,
 }
 
+/// Counts only, for tenants too big to ship the whole truth around.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TruthSummary {
+    pub now: String,
+    pub available_only: bool,
+    pub records: usize,
+    /// Records held by more than one blob.
+    pub redelivered_records: usize,
+    pub malformed: usize,
+    pub blobs: usize,
+    /// Listable now: available and not expired.
+    pub blobs_servable: usize,
+    pub blobs_not_yet_available: usize,
+    pub blobs_expired: usize,
+    pub records_by_operation: BTreeMap<String, usize>,
+    pub records_by_content_type: BTreeMap<ContentType, usize>,
+}
+
 impl Truth {
+    pub fn summary(&self) -> TruthSummary {
+        let mut summary = TruthSummary {
+            now: self.now.clone(),
+            available_only: self.available_only,
+            records: self.records.len(),
+            malformed: self.malformed.len(),
+            blobs: self.blobs.len(),
+            ..TruthSummary::default()
+        };
+        for record in &self.records {
+            if record.blobs.len() > 1 {
+                summary.redelivered_records += 1;
+            }
+            let operation = record.operation.clone().unwrap_or_default();
+            *summary.records_by_operation.entry(operation).or_default() += 1;
+            *summary
+                .records_by_content_type
+                .entry(record.content_type)
+                .or_default() += 1;
+        }
+        for blob in &self.blobs {
+            match (blob.available, blob.expired) {
+                (_, true) => summary.blobs_expired += 1,
+                (false, false) => summary.blobs_not_yet_available += 1,
+                (true, false) => summary.blobs_servable += 1,
+            }
+        }
+        summary
+    }
+
     pub fn record(&self, id: &str) -> Option<&TruthRecord> {
         self.records.iter().find(|r| r.id == id)
     }

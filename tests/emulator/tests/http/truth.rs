@@ -193,6 +193,20 @@ async fn control_routes() {
         .unwrap();
     assert!(truth.available_only);
     assert!(same_content(&truth, &emulator.truth(true)));
+    let summary: o365_emulator::TruthSummary = client
+        .get(control("truth/summary?available_only=true"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary.records, truth.records.len());
+    assert_eq!(summary.blobs_servable, truth.blobs.len());
+    assert_eq!(
+        summary.records_by_operation.values().sum::<usize>(),
+        summary.records
+    );
 
     let before = emulator.now();
     let clock: Value = client
