@@ -21,6 +21,10 @@ python scripts/local_aws.py put-secret "$AUDIT_LOGS_CLIENT_SECRET_ARN" "$EMULATO
 echo "secret $AUDIT_LOGS_CLIENT_SECRET_ARN stored"
 
 echo
+echo "== Creating the DynamoDB tables from infra/template.yaml"
+python scripts/tables.py create
+
+echo
 echo "== Serving the functions with cargo lambda watch on 127.0.0.1:$port"
 cargo lambda watch --quiet --invoke-address 127.0.0.1 --invoke-port "$port" \
   --env-file "$state/stack.env" >"$state/watch.log" 2>&1 &
@@ -42,3 +46,8 @@ invoke() { # function event
 invoke audit-subscription '{"operation":"start"}'
 invoke audit-subscription '{"operation":"start"}'
 invoke audit-subscription '{"operation":"list"}'
+
+echo "== The hourly sync, run once by hand (the schedule sends {})"
+invoke audit-sync '{}'
+echo "== And again: nothing new, nothing written twice"
+invoke audit-sync '{}'

@@ -250,30 +250,28 @@ impl TokenProvider {
                         (false, Ok(body)) => {
                             let transient = status.as_u16() == 429 || status.is_server_error();
                             let error = self.parse_failure(status.as_u16(), &body);
-                            if transient {
-                                if let Some(delay) =
+                            if transient
+                                && let Some(delay) =
                                     self.retry.next_delay(retry, started.elapsed(), retry_after)
-                                {
-                                    tracing::warn!(
-                                        status = status.as_u16(),
-                                        ?delay,
-                                        "token endpoint busy, retrying"
-                                    );
-                                    tokio::time::sleep(delay).await;
-                                    continue;
-                                }
+                            {
+                                tracing::warn!(
+                                    status = status.as_u16(),
+                                    ?delay,
+                                    "token endpoint busy, retrying"
+                                );
+                                tokio::time::sleep(delay).await;
+                                continue;
                             }
                             (false, error)
                         }
                     }
                 }
             };
-            if transient {
-                if let Some(delay) = self.retry.next_delay(retry, started.elapsed(), None) {
-                    tracing::warn!(error = %error, ?delay, "token request failed, retrying");
-                    tokio::time::sleep(delay).await;
-                    continue;
-                }
+            if transient && let Some(delay) = self.retry.next_delay(retry, started.elapsed(), None)
+            {
+                tracing::warn!(error = %error, ?delay, "token request failed, retrying");
+                tokio::time::sleep(delay).await;
+                continue;
             }
             return Err(error);
         }

@@ -11,6 +11,8 @@ pub mod retry;
 pub mod runtime;
 pub mod secret;
 pub mod session;
+pub mod store;
 pub mod subscription;
+pub mod sync;
 
 pub use audit_records as records;

@@ -343,3 +343,122 @@ impl Drop for CargoLambda {
         let _ = self.watch.start_kill();
     }
 }
+
+/// Table names for one test: unique, so tests may share nothing by accident.
+#[derive(Debug, Clone)]
+pub struct Tables {
+    pub events: String,
+    pub state: String,
+}
+
+impl Tables {
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("AUDIT_LOGS_TABLE".into(), self.events.clone()),
+            ("AUDIT_LOGS_STATE_TABLE".into(), self.state.clone()),
+        ]
+    }
+}
+
+/// Creates the tables exactly as `infra/template.yaml` defines them (read through
+/// `scripts/tables.py describe`, the same definition `make tables` uses), in moto.
+pub async fn create_tables(moto: &Moto) -> Tables {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        TimeToLiveSpecification,
+    };
+    let output = std::process::Command::new(venv_tool("python"))
+        .arg(repo_root().join("scripts/tables.py"))
+        .arg("describe")
+        .output()
+        .expect("scripts/tables.py runs");
+    assert!(
+        output.status.success(),
+        "scripts/tables.py describe failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let described: Value =
+        serde_json::from_slice(&output.stdout).expect("tables.py describe prints JSON");
+    let suffix = format!("{}-{}", std::process::id(), free_port());
+    let tables = Tables {
+        events: format!("events-{suffix}"),
+        state: format!("state-{suffix}"),
+    };
+    let client = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    let definitions = described.as_array().expect("a list of tables");
+    assert_eq!(
+        definitions.len(),
+        2,
+        "the template defines the events and the state table"
+    );
+    for table in definitions {
+        let name = match table["env_var"].as_str() {
+            Some("AUDIT_LOGS_TABLE") => &tables.events,
+            Some("AUDIT_LOGS_STATE_TABLE") => &tables.state,
+            other => panic!("unexpected table variable {other:?}"),
+        };
+        let mut create = client
+            .create_table()
+            .table_name(name)
+            .billing_mode(BillingMode::PayPerRequest);
+        for key in table["key_schema"].as_array().expect("key_schema") {
+            create = create.key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(key["AttributeName"].as_str().unwrap())
+                    .key_type(KeyType::from(key["KeyType"].as_str().unwrap()))
+                    .build()
+                    .unwrap(),
+            );
+        }
+        for attribute in table["attribute_definitions"]
+            .as_array()
+            .expect("attribute_definitions")
+        {
+            create = create.attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(attribute["AttributeName"].as_str().unwrap())
+                    .attribute_type(ScalarAttributeType::from(
+                        attribute["AttributeType"].as_str().unwrap(),
+                    ))
+                    .build()
+                    .unwrap(),
+            );
+        }
+        create.send().await.expect("moto creates the table");
+        if let Some(ttl) = table["ttl_attribute"].as_str() {
+            client
+                .update_time_to_live()
+                .table_name(name)
+                .time_to_live_specification(
+                    TimeToLiveSpecification::builder()
+                        .attribute_name(ttl)
+                        .enabled(true)
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .expect("moto sets the TTL");
+        }
+    }
+    tables
+}
+
+/// Every item of a table (a Scan: only tests look at a whole table).
+pub async fn scan_all(
+    moto: &Moto,
+    table: &str,
+) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    let client = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    let mut pages = client
+        .scan()
+        .table_name(table)
+        .into_paginator()
+        .items()
+        .send();
+    let mut items = Vec::new();
+    while let Some(item) = pages.next().await {
+        items.push(item.expect("scan works"));
+    }
+    items
+}

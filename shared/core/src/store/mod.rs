@@ -1,0 +1,279 @@
+//! DynamoDB storage. Two tables, both defined once in `infra/template.yaml`:
+//!
+//! * the **events table** (`AUDIT_LOGS_TABLE`) holds the events and the usage summaries;
+//! * the **state table** (`AUDIT_LOGS_STATE_TABLE`) holds the sync's own bookkeeping:
+//!   watermarks, the ledger of processed blobs (expiring with TTL), dirty markers and the
+//!   run lock.
+//!
+//! The key layout is described in the README ("Data model").
+
+mod events;
+mod state;
+mod usage;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{AttributeValue, WriteRequest};
+
+pub use events::{
+    EVENT_SK_PREFIX, EventKey, NO_APP, WriteOutcome, day_of, event_item, event_key, is_app_event,
+    raw_record,
+};
+pub use state::{LedgerEntry, LedgerStatus, Lock};
+pub use usage::{AppDay, AppMeta, DaySummary, USERS_PER_SHARD};
+
+use crate::retry::RetryPolicy;
+
+pub const DEFAULT_STATE_TABLE: &str = "audit-log-state";
+pub const STATE_TABLE: &str = "AUDIT_LOGS_STATE_TABLE";
+
+/// DynamoDB takes at most 25 writes per BatchWriteItem and 100 keys per BatchGetItem.
+pub const BATCH_WRITE_MAX: usize = 25;
+pub const BATCH_GET_MAX: usize = 100;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the DynamoDB table {table:?} does not exist: deploy infra/template.yaml, or create it with \
+         `make tables`, or fix the table variable"
+    )]
+    MissingTable { table: String },
+    #[error("DynamoDB {operation} on {table:?} failed: {detail}")]
+    Dynamo {
+        operation: &'static str,
+        table: String,
+        detail: String,
+    },
+    #[error(
+        "DynamoDB kept {left} of the writes to {table:?} unprocessed after {attempts} attempts (throttled)"
+    )]
+    Unprocessed {
+        table: String,
+        left: usize,
+        attempts: u32,
+    },
+    #[error("the stored item {key} in {table:?} is not in the expected shape: {detail}")]
+    Corrupt {
+        table: String,
+        key: String,
+        detail: String,
+    },
+}
+
+impl StoreError {
+    fn from_sdk<E, R>(operation: &'static str, table: &str, err: SdkError<E, R>) -> StoreError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        if let SdkError::ServiceError(service) = &err
+            && service.err().code() == Some("ResourceNotFoundException")
+        {
+            return StoreError::MissingTable {
+                table: table.to_string(),
+            };
+        }
+        StoreError::Dynamo {
+            operation,
+            table: table.to_string(),
+            detail: DisplayErrorContext(&err).to_string(),
+        }
+    }
+}
+
+/// Both tables and the client that reaches them.
+#[derive(Debug, Clone)]
+pub struct Store {
+    client: Client,
+    events_table: String,
+    state_table: String,
+    retry: RetryPolicy,
+}
+
+impl Store {
+    pub fn new(sdk: &aws_config::SdkConfig, events_table: &str, state_table: &str) -> Store {
+        // The SDK retries throttling itself; a few more attempts than its default of three
+        // ride out the bursts an on-demand table shows while it scales.
+        let config = aws_sdk_dynamodb::config::Builder::from(sdk)
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(8))
+            .build();
+        Store {
+            client: Client::from_conf(config),
+            events_table: events_table.to_string(),
+            state_table: state_table.to_string(),
+            retry: RetryPolicy {
+                max_attempts: 10,
+                base_delay: Duration::from_millis(50),
+                max_delay: Duration::from_secs(5),
+                max_total: Duration::from_secs(120),
+            },
+        }
+    }
+
+    pub fn events_table(&self) -> &str {
+        &self.events_table
+    }
+
+    pub fn state_table(&self) -> &str {
+        &self.state_table
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Writes up to 25 requests with BatchWriteItem, retrying `UnprocessedItems` with backoff.
+    /// Returns the number of requests sent.
+    async fn batch_write(
+        &self,
+        table: &str,
+        mut requests: Vec<WriteRequest>,
+    ) -> Result<u32, StoreError> {
+        debug_assert!(requests.len() <= BATCH_WRITE_MAX);
+        let started = std::time::Instant::now();
+        let mut sent = 0;
+        let mut attempt = 0;
+        while !requests.is_empty() {
+            attempt += 1;
+            sent += 1;
+            let output = self
+                .client
+                .batch_write_item()
+                .request_items(table, requests)
+                .send()
+                .await
+                .map_err(|err| StoreError::from_sdk("BatchWriteItem", table, err))?;
+            requests = output
+                .unprocessed_items
+                .and_then(|mut left| left.remove(table))
+                .unwrap_or_default();
+            if requests.is_empty() {
+                break;
+            }
+            match self.retry.next_delay(attempt, started.elapsed(), None) {
+                Some(delay) => {
+                    tracing::debug!(
+                        left = requests.len(),
+                        ?delay,
+                        table,
+                        "unprocessed writes, retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                None => {
+                    return Err(StoreError::Unprocessed {
+                        table: table.to_string(),
+                        left: requests.len(),
+                        attempts: attempt,
+                    });
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Reads up to 100 keys with BatchGetItem (projection: the key), retrying `UnprocessedKeys`.
+    /// Returns the keys that exist.
+    async fn batch_existing(&self, table: &str, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+        debug_assert!(keys.len() <= BATCH_GET_MAX);
+        let started = std::time::Instant::now();
+        let mut found = Vec::new();
+        let mut pending = keys;
+        let mut attempt = 0;
+        while !pending.is_empty() {
+            attempt += 1;
+            let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                .set_keys(Some(pending))
+                .projection_expression("pk, sk")
+                .consistent_read(true)
+                .build()
+                .expect("keys are set");
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(table, request)
+                .send()
+                .await
+                .map_err(|err| StoreError::from_sdk("BatchGetItem", table, err))?;
+            if let Some(mut responses) = output.responses {
+                found.extend(responses.remove(table).unwrap_or_default());
+            }
+            pending = output
+                .unprocessed_keys
+                .and_then(|mut left| left.remove(table))
+                .map(|k| k.keys)
+                .unwrap_or_default();
+            if pending.is_empty() {
+                break;
+            }
+            match self.retry.next_delay(attempt, started.elapsed(), None) {
+                Some(delay) => tokio::time::sleep(delay).await,
+                None => {
+                    return Err(StoreError::Unprocessed {
+                        table: table.to_string(),
+                        left: pending.len(),
+                        attempts: attempt,
+                    });
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// All items of one partition (optionally a sort-key range), strongly consistent.
+    async fn query_partition(
+        &self,
+        table: &str,
+        pk: &str,
+        sk_range: Option<(&str, &str)>,
+        projection: Option<&str>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(table)
+            .consistent_read(true)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()));
+        query = match sk_range {
+            Some((from, to)) => query
+                .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
+                .expression_attribute_values(":from", AttributeValue::S(from.to_string()))
+                .expression_attribute_values(":to", AttributeValue::S(to.to_string())),
+            None => query.key_condition_expression("pk = :pk"),
+        };
+        if let Some(projection) = projection {
+            query = query.projection_expression(projection);
+        }
+        let mut pages = query.into_paginator().items().send();
+        let mut items = Vec::new();
+        while let Some(item) = pages.next().await {
+            items.push(item.map_err(|err| StoreError::from_sdk("Query", table, err))?);
+        }
+        Ok(items)
+    }
+}
+
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub(crate) fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+pub(crate) fn get_s<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+pub(crate) fn get_n(item: &Item, name: &str) -> Option<i64> {
+    item.get(name)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+}

@@ -1,0 +1,346 @@
+//! The sync's bookkeeping in the state table: watermarks, the ledger of processed blobs, dirty
+//! markers for summaries still to rebuild, and the lock that keeps runs from overlapping.
+
+use std::collections::HashSet;
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
+use time::OffsetDateTime;
+
+use super::usage::AppDay;
+use super::{BATCH_WRITE_MAX, Item, Store, StoreError, get_s, n, s};
+use crate::api::{format_utc, parse_api_time};
+
+/// How long a ledger entry outlives its blob's `contentExpiration`: past that the API cannot
+/// list the blob again, so the entry has nothing left to decide.
+const LEDGER_GRACE: time::Duration = time::Duration::days(1);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerStatus {
+    /// Every record was stored.
+    Done,
+    /// The API said the blob is gone (AF20050/AF20051/AF20052): counted, never retried.
+    Gone,
+}
+
+impl LedgerStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            LedgerStatus::Done => "done",
+            LedgerStatus::Gone => "gone",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub content_type: String,
+    pub content_id: String,
+    pub content_created: OffsetDateTime,
+    pub content_expiration: Option<OffsetDateTime>,
+    pub status: LedgerStatus,
+    pub records: u64,
+    pub kept: u64,
+    pub rejected: u64,
+}
+
+/// Sort keys order by creation time so a window's entries are one range Query.
+fn ledger_sk(created: OffsetDateTime, content_id: &str) -> String {
+    format!("{}#{content_id}", sortable_time(created))
+}
+
+/// Fixed-width UTC with milliseconds: sorts as text in time order.
+pub(crate) fn sortable_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+/// Holds the run lock until released; a crashed holder's lease simply runs out.
+#[derive(Debug)]
+pub struct Lock {
+    pub owner: String,
+}
+
+impl Store {
+    pub async fn watermark(
+        &self,
+        content_type: &str,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.state_table)
+            .key("pk", s("WATERMARK"))
+            .key("sk", s(content_type))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| StoreError::from_sdk("GetItem", &self.state_table, err))?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        let text = get_s(&item, "watermark").unwrap_or_default();
+        parse_api_time(text)
+            .map(Some)
+            .ok_or_else(|| StoreError::Corrupt {
+                table: self.state_table.clone(),
+                key: format!("WATERMARK/{content_type}"),
+                detail: format!("watermark {text:?} is not a time"),
+            })
+    }
+
+    /// Moves the watermark forward; a value older than the stored one is ignored, so a
+    /// watermark never goes back.
+    pub async fn advance_watermark(
+        &self,
+        content_type: &str,
+        to: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.state_table)
+            .item("pk", s("WATERMARK"))
+            .item("sk", s(content_type))
+            .item("watermark", s(sortable_time(to)))
+            .item("updated_at", s(format_utc(OffsetDateTime::now_utc())))
+            .condition_expression("attribute_not_exists(watermark) OR watermark <= :to")
+            .expression_attribute_values(":to", s(sortable_time(to)))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err.as_service_error().and_then(|e| e.code())
+                    == Some("ConditionalCheckFailedException") =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(StoreError::from_sdk("PutItem", &self.state_table, err)),
+        }
+    }
+
+    /// The content ids already settled (done or gone) among blobs created in `[from, to]`.
+    pub async fn ledger_ids(
+        &self,
+        content_type: &str,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<HashSet<String>, StoreError> {
+        let lo = format!("{}#", sortable_time(from));
+        let hi = format!("{}#\u{10FFFF}", sortable_time(to));
+        let items = self
+            .query_partition(
+                &self.state_table,
+                &format!("LEDGER#{content_type}"),
+                Some((&lo, &hi)),
+                Some("content_id"),
+            )
+            .await?;
+        Ok(items
+            .iter()
+            .filter_map(|i| get_s(i, "content_id"))
+            .map(str::to_string)
+            .collect())
+    }
+
+    pub async fn record_ledger(&self, entries: &[LedgerEntry]) -> Result<u32, StoreError> {
+        let mut requests = 0;
+        for chunk in entries.chunks(BATCH_WRITE_MAX) {
+            let writes = chunk
+                .iter()
+                .map(|entry| {
+                    let expires = entry
+                        .content_expiration
+                        .unwrap_or(entry.content_created + crate::api::RETENTION)
+                        + LEDGER_GRACE;
+                    let item = Item::from([
+                        ("pk".into(), s(format!("LEDGER#{}", entry.content_type))),
+                        (
+                            "sk".into(),
+                            s(ledger_sk(entry.content_created, &entry.content_id)),
+                        ),
+                        ("content_id".into(), s(&entry.content_id)),
+                        (
+                            "content_created".into(),
+                            s(sortable_time(entry.content_created)),
+                        ),
+                        ("status".into(), s(entry.status.as_str())),
+                        ("records".into(), n(entry.records)),
+                        ("kept".into(), n(entry.kept)),
+                        ("rejected".into(), n(entry.rejected)),
+                        (
+                            "processed_at".into(),
+                            s(format_utc(OffsetDateTime::now_utc())),
+                        ),
+                        ("expires_at".into(), n(expires.unix_timestamp())),
+                    ]);
+                    let put = PutRequest::builder()
+                        .set_item(Some(item))
+                        .build()
+                        .expect("item set");
+                    WriteRequest::builder().put_request(put).build()
+                })
+                .collect();
+            requests += self.batch_write(&self.state_table, writes).await?;
+        }
+        Ok(requests)
+    }
+
+    /// Records that these app-days' summaries must be rebuilt. Written before the events, so a
+    /// crash between the two leaves the marker behind and the next run rebuilds them.
+    pub async fn mark_dirty(&self, app_days: &[AppDay]) -> Result<u32, StoreError> {
+        let mut requests = 0;
+        for chunk in app_days.chunks(BATCH_WRITE_MAX) {
+            let writes = chunk
+                .iter()
+                .map(|ad| {
+                    let item = Item::from([
+                        ("pk".into(), s("DIRTY")),
+                        ("sk".into(), s(ad.marker_sk())),
+                        ("app_id".into(), s(&ad.app_id)),
+                        ("day".into(), s(&ad.day)),
+                    ]);
+                    let put = PutRequest::builder()
+                        .set_item(Some(item))
+                        .build()
+                        .expect("item set");
+                    WriteRequest::builder().put_request(put).build()
+                })
+                .collect();
+            requests += self.batch_write(&self.state_table, writes).await?;
+        }
+        Ok(requests)
+    }
+
+    pub async fn dirty_app_days(&self) -> Result<Vec<AppDay>, StoreError> {
+        let items = self
+            .query_partition(&self.state_table, "DIRTY", None, None)
+            .await?;
+        Ok(items
+            .iter()
+            .filter_map(|i| {
+                Some(AppDay {
+                    app_id: get_s(i, "app_id")?.to_string(),
+                    day: get_s(i, "day")?.to_string(),
+                })
+            })
+            .collect())
+    }
+
+    pub async fn clear_dirty(&self, app_days: &[AppDay]) -> Result<u32, StoreError> {
+        let mut requests = 0;
+        for chunk in app_days.chunks(BATCH_WRITE_MAX) {
+            let writes = chunk
+                .iter()
+                .map(|ad| {
+                    let delete = DeleteRequest::builder()
+                        .key("pk", s("DIRTY"))
+                        .key("sk", s(ad.marker_sk()))
+                        .build()
+                        .expect("key set");
+                    WriteRequest::builder().delete_request(delete).build()
+                })
+                .collect();
+            requests += self.batch_write(&self.state_table, writes).await?;
+        }
+        Ok(requests)
+    }
+
+    /// Takes the run lock for `lease`, unless another live run holds it. Returns `None` when it
+    /// is held; the holder's name and expiry are logged.
+    pub async fn try_lock(
+        &self,
+        owner: &str,
+        lease: std::time::Duration,
+    ) -> Result<Option<Lock>, StoreError> {
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.state_table)
+            .item("pk", s("LOCK"))
+            .item("sk", s("audit-sync"))
+            .item("owner", s(owner))
+            .item("expires_at", n(now + lease.as_secs() as i64))
+            .condition_expression(
+                "attribute_not_exists(pk) OR expires_at < :now OR #owner = :owner",
+            )
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":owner", s(owner))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Some(Lock {
+                owner: owner.to_string(),
+            })),
+            Err(err)
+                if err.as_service_error().and_then(|e| e.code())
+                    == Some("ConditionalCheckFailedException") =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(StoreError::from_sdk("PutItem", &self.state_table, err)),
+        }
+    }
+
+    /// Extends a held lock (a heartbeat); false if it was lost.
+    pub async fn renew_lock(
+        &self,
+        lock: &Lock,
+        lease: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        Ok(self.try_lock(&lock.owner, lease).await?.is_some())
+    }
+
+    pub async fn release_lock(&self, lock: Lock) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.state_table)
+            .key("pk", s("LOCK"))
+            .key("sk", s("audit-sync"))
+            .condition_expression("#owner = :owner")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":owner", s(&lock.owner))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err.as_service_error().and_then(|e| e.code())
+                    == Some("ConditionalCheckFailedException") =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(StoreError::from_sdk("DeleteItem", &self.state_table, err)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn ledger_keys_sort_in_time_order() {
+        let a = ledger_sk(datetime!(2026-11-24 09:59:59.999 UTC), "zzz");
+        let b = ledger_sk(datetime!(2026-11-24 10:00:00 UTC), "aaa");
+        assert!(a < b, "{a} {b}");
+        assert_eq!(
+            sortable_time(datetime!(2026-01-02 03:04:05.006 UTC)),
+            "2026-01-02T03:04:05.006Z"
+        );
+    }
+}

@@ -1,0 +1,500 @@
+//! `audit-sync` end to end: the binary against the emulated tenant and moto's DynamoDB, both
+//! over HTTP, compared with the emulator's own truth.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use integration_tests::{
+    FunctionRun, Moto, Tables, create_tables, invoke, scan_all, tenant_env, with_vars,
+};
+use o365_emulator::{
+    ContentType, Emulator, EmulatorConfig, FaultKind, FaultRule, GeneratorConfig, RandomFault,
+    RandomFaults, TruthRecord,
+};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+const FUNCTION: &str = "audit-sync";
+
+type Item = HashMap<String, AttributeValue>;
+
+struct Fixture {
+    moto: Moto,
+    tenant: Emulator,
+    tables: Tables,
+    env: Vec<(String, String)>,
+}
+
+fn small_tenant() -> EmulatorConfig {
+    EmulatorConfig {
+        subscriptions_enabled: vec![ContentType::General],
+        page_size: 20,
+        generator: GeneratorConfig {
+            hours_before: 30,
+            content_types: vec![ContentType::General, ContentType::SharePoint],
+            blobs_per_hour: 3,
+            records_per_blob_min: 20,
+            records_per_blob_max: 40,
+            ..GeneratorConfig::default()
+        },
+        ..EmulatorConfig::default()
+    }
+}
+
+impl Fixture {
+    async fn new(config: EmulatorConfig) -> Fixture {
+        let moto = Moto::start().await;
+        let tenant = Emulator::start(config).await.expect("the emulator starts");
+        let tables = create_tables(&moto).await;
+        let mut env = tenant_env(&tenant);
+        env.extend(moto.env());
+        env.extend(tables.env());
+        let env = with_vars(
+            env,
+            &[
+                // Take the whole generated history on the first run.
+                ("AUDIT_LOGS_INITIAL_LOOKBACK_HOURS", "168"),
+                ("AUDIT_LOGS_LOCK_LEASE_SECONDS", "3"),
+                ("AUDIT_LOGS_CONCURRENCY", "4"),
+            ],
+        );
+        Fixture {
+            moto,
+            tenant,
+            tables,
+            env,
+        }
+    }
+
+    async fn sync(&self, event: Value) -> FunctionRun {
+        invoke(FUNCTION, &self.env, &event).await
+    }
+
+    async fn sync_ok(&self) -> Value {
+        self.sync(json!({})).await.ok().clone()
+    }
+
+    /// Stored events by record id.
+    async fn stored(&self) -> BTreeMap<String, Item> {
+        scan_all(&self.moto, &self.tables.events)
+            .await
+            .into_iter()
+            .filter(|item| item["sk"].as_s().is_ok_and(|sk| sk.starts_with("EV#")))
+            .map(|item| (item["id"].as_s().unwrap().clone(), item))
+            .collect()
+    }
+
+    /// What must be stored: every Power Platform record of a listable blob.
+    fn expected(&self) -> BTreeMap<String, TruthRecord> {
+        self.tenant
+            .truth(false)
+            .records
+            .into_iter()
+            .filter(|r| matches!(r.record_type, Some(30 | 45 | 46 | 79 | 256)))
+            .filter(|r| r.blobs.iter().any(|b| b.available && !b.expired))
+            .map(|r| (r.id.clone(), r))
+            .collect()
+    }
+
+    async fn assert_exactly_the_truth(&self) {
+        let stored = self.stored().await;
+        let expected = self.expected();
+        assert!(!expected.is_empty());
+        let stored_ids: BTreeSet<&String> = stored.keys().collect();
+        let expected_ids: BTreeSet<&String> = expected.keys().collect();
+        let missing: Vec<_> = expected_ids.difference(&stored_ids).take(5).collect();
+        let extra: Vec<_> = stored_ids.difference(&expected_ids).take(5).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "missing {missing:?}, extra {extra:?}"
+        );
+        for (id, record) in &expected {
+            let item = &stored[id];
+            let launch_app = record.app_id.as_deref().or(record.flow_id.as_deref());
+            assert_eq!(
+                item.get("app_id")
+                    .and_then(|v| v.as_s().ok())
+                    .map(String::as_str),
+                launch_app.map(str::to_lowercase).as_deref(),
+                "{id}"
+            );
+            assert_eq!(
+                item["operation"].as_s().unwrap(),
+                record.operation.as_deref().unwrap()
+            );
+            assert_eq!(
+                item["creation_time"].as_s().unwrap(),
+                &format!("{}Z", &record.creation_time[..19]),
+            );
+            assert_eq!(
+                item.get("user_lower").and_then(|v| v.as_s().ok()).cloned(),
+                record.user_id_normalized()
+            );
+        }
+    }
+}
+
+fn n(value: &Value, field: &str) -> u64 {
+    value[field]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{field} in {value}"))
+}
+
+#[tokio::test]
+async fn two_runs_store_every_event_exactly_once() {
+    let fx = Fixture::new(small_tenant()).await;
+    let first = fx.sync_ok().await;
+    assert_eq!(first["complete"], json!(true), "{first}");
+    assert!(n(&first, "events_new") > 0);
+    assert!(n(&first, "records_filtered") > 0, "noise is filtered out");
+    assert_eq!(
+        n(&first, "records_kept"),
+        n(&first, "events_new") + n(&first, "duplicates")
+    );
+    fx.assert_exactly_the_truth().await;
+    let launches = fx.expected().values().filter(|r| r.is_app_launch()).count();
+    assert!(launches > 10, "the tenant has launches in both shapes");
+
+    // The service re-delivered some records in later blobs: those were duplicates, not new rows.
+    let truth = fx.tenant.truth(false);
+    let redelivered = truth.records.iter().filter(|r| r.blobs.len() > 1).count();
+    assert!(redelivered > 0 && n(&first, "duplicates") > 0);
+
+    let second = fx.sync_ok().await;
+    assert_eq!(second["complete"], json!(true));
+    assert_eq!(n(&second, "events_new"), 0, "{second}");
+    assert_eq!(
+        n(&second, "blobs_fetched"),
+        0,
+        "the ledger knows every blob: {second}"
+    );
+    assert!(n(&second, "blobs_already_processed") > 0);
+    fx.assert_exactly_the_truth().await;
+    assert!(
+        second["watermark_after"]["Audit.General"].as_str()
+            >= first["watermark_after"]["Audit.General"].as_str()
+    );
+}
+
+#[tokio::test]
+async fn duplicates_inside_and_across_blobs_collapse_and_malformed_records_are_counted() {
+    let fx = Fixture::new(EmulatorConfig {
+        generator: GeneratorConfig {
+            hours_before: 2,
+            ..small_tenant().generator
+        },
+        ..small_tenant()
+    })
+    .await;
+    let now = fx.tenant.now();
+    let launch = |id: &str, app: &str, user: &str| {
+        json!({"Id": id, "RecordType": 45, "CreationTime": "2026-11-24T10:00:00", "Operation": "LaunchPowerApp",
+               "Workload": "PowerApps", "UserId": user, "AppName": app, "AppDisplayName": "Dup App",
+               "UserKey": "k", "ResultStatus": "Succeeded"})
+    };
+    let a = launch(
+        "aaaaaaaa-0000-4000-8000-000000000001",
+        "11111111-0000-4000-8000-00000000000a",
+        "Ann@Contoso.com",
+    );
+    let b = launch(
+        "aaaaaaaa-0000-4000-8000-000000000002",
+        "11111111-0000-4000-8000-00000000000a",
+        "ann@contoso.com",
+    );
+    fx.tenant.add_blob(
+        ContentType::General,
+        now - time::Duration::minutes(50),
+        None,
+        vec![
+            a.clone(),
+            a.clone(),
+            json!("not an object"),
+            json!({"RecordType": 256, "Operation": "LaunchPowerApp"}),
+            json!({"Id": "bbbbbbbb-0000-4000-8000-000000000003", "RecordType": 45, "CreationTime": "yesterday",
+                   "Operation": "LaunchPowerApp"}),
+            b.clone(),
+        ],
+    );
+    fx.tenant.add_blob(
+        ContentType::General,
+        now - time::Duration::minutes(40),
+        None,
+        vec![b.clone(), a.clone()],
+    );
+
+    let run = fx.sync_ok().await;
+    assert_eq!(run["complete"], json!(true));
+    assert_eq!(n(&run, "records_rejected"), 3, "{run}");
+    let stored = fx.stored().await;
+    for id in [
+        "aaaaaaaa-0000-4000-8000-000000000001",
+        "aaaaaaaa-0000-4000-8000-000000000002",
+    ] {
+        assert!(
+            stored.contains_key(id),
+            "{id} stored beside the malformed records"
+        );
+    }
+    assert!(!stored.contains_key("bbbbbbbb-0000-4000-8000-000000000003"));
+    let sync_log = fx.sync(json!({})).await;
+    assert!(sync_log.ok()["events_new"] == json!(0));
+    fx.assert_exactly_the_truth().await;
+}
+
+#[tokio::test]
+async fn a_late_blob_is_picked_up_by_the_next_run() {
+    let fx = Fixture::new(EmulatorConfig {
+        generator: GeneratorConfig {
+            hours_before: 3,
+            late_rate: 0.0,
+            ..small_tenant().generator
+        },
+        ..small_tenant()
+    })
+    .await;
+    let now = fx.tenant.now();
+    let late_id = "cccccccc-0000-4000-8000-00000000000c";
+    fx.tenant.add_blob(
+        ContentType::General,
+        now - time::Duration::minutes(90),
+        Some(now + time::Duration::minutes(30)),
+        vec![json!({"Id": late_id, "RecordType": 256, "CreationTime": "2026-11-24T09:00:00",
+                    "Operation": "LaunchPowerApp", "Workload": "PowerPlatform", "UserId": "late@contoso.com",
+                    "PropertyCollection": [{"Name": "powerplatform.analytics.resource.power_app.id",
+                                            "Value": "22222222-0000-4000-8000-00000000000b"}]})],
+    );
+    let first = fx.sync_ok().await;
+    assert_eq!(first["complete"], json!(true));
+    assert!(!fx.stored().await.contains_key(late_id), "not visible yet");
+
+    fx.tenant.advance_clock(time::Duration::hours(1));
+    let second = fx.sync_ok().await;
+    assert_eq!(n(&second, "events_new"), 1, "{second}");
+    let stored = fx.stored().await;
+    assert_eq!(
+        stored[late_id]["app_id"].as_s().unwrap(),
+        "22222222-0000-4000-8000-00000000000b"
+    );
+    fx.assert_exactly_the_truth().await;
+}
+
+#[tokio::test]
+async fn a_fault_storm_still_ends_with_exactly_the_truth() {
+    let fx = Fixture::new(small_tenant()).await;
+    let fault = |fault, probability| RandomFault { fault, probability };
+    fx.tenant.set_random_faults(RandomFaults {
+        seed: 7,
+        path_contains: None,
+        faults: vec![
+            fault(FaultKind::Throttle429, 0.06),
+            fault(FaultKind::Throttle403, 0.06),
+            fault(FaultKind::Server500, 0.05),
+            fault(FaultKind::Unavailable503, 0.05),
+            fault(FaultKind::Timeout408, 0.03),
+            fault(FaultKind::Cut { after_bytes: 200 }, 0.06),
+            fault(FaultKind::ExpireTokens, 0.03),
+            fault(FaultKind::Delay { ms: 50 }, 0.05),
+        ],
+    });
+    let mut complete = false;
+    for _ in 0..6 {
+        let run = fx.sync(json!({})).await;
+        if run.status.success() && run.reply["complete"] == json!(true) {
+            complete = true;
+            break;
+        }
+    }
+    assert!(complete, "the storm was survived within six runs");
+    let stats = fx.tenant.stats();
+    for kind in [
+        "throttle_429",
+        "throttle_403",
+        "server_500",
+        "unavailable_503",
+        "cut",
+        "expire_tokens",
+    ] {
+        assert!(
+            stats.faults_by_kind.get(kind).copied().unwrap_or(0) > 0,
+            "{kind} was injected: {stats:?}"
+        );
+    }
+    fx.tenant.clear_faults();
+    fx.assert_exactly_the_truth().await;
+}
+
+#[tokio::test]
+async fn a_run_stopped_by_its_deadline_or_killed_loses_nothing() {
+    let fx = Fixture::new(small_tenant()).await;
+    // Slow blobs and a one-second budget: the run stops taking blobs and says so.
+    fx.tenant
+        .inject(FaultRule::new("/audit/", FaultKind::Delay { ms: 400 }).times(1000));
+    let env = with_vars(
+        fx.env.clone(),
+        &[
+            ("AUDIT_LOGS_MAX_RUN_SECONDS", "1"),
+            ("AUDIT_LOGS_CONCURRENCY", "2"),
+        ],
+    );
+    let partial = invoke(FUNCTION, &env, &json!({})).await;
+    let partial = partial.ok();
+    assert_eq!(partial["complete"], json!(false), "{partial}");
+    assert!(n(partial, "blobs_deferred") > 0);
+    assert!(n(partial, "blobs_fetched") > 0);
+    let wm_partial = partial["watermark_after"]["Audit.General"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Killed outright in the middle of a run.
+    let mut child = tokio::process::Command::new(integration_tests::function_binary(FUNCTION))
+        .env_clear()
+        .envs(fx.env.iter().map(|(k, v)| (k, v)))
+        .arg("{}")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+
+    fx.tenant.clear_faults();
+    let rest = fx.sync_ok().await;
+    assert_eq!(rest["complete"], json!(true), "{rest}");
+    assert!(rest["watermark_after"]["Audit.General"].as_str().unwrap() > wm_partial.as_str());
+    fx.assert_exactly_the_truth().await;
+}
+
+#[tokio::test]
+async fn a_thirty_hour_gap_is_listed_in_24_hour_windows_and_an_old_watermark_is_clamped() {
+    let fx = Fixture::new(small_tenant()).await;
+    let env = with_vars(
+        fx.env.clone(),
+        &[
+            ("AUDIT_LOGS_INITIAL_LOOKBACK_HOURS", "30"),
+            ("AUDIT_LOGS_OVERLAP_MINUTES", "0"),
+        ],
+    );
+    let run = invoke(FUNCTION, &env, &json!({})).await;
+    let run = run.ok();
+    assert_eq!(n(run, "windows"), 2, "{run}");
+    assert!(run["clamped"].as_array().unwrap().is_empty());
+
+    // A watermark eight days old: the first day of it is beyond the API's retention.
+    let client = aws_sdk_dynamodb::Client::new(&fx.moto.sdk_config().await);
+    let old = OffsetDateTime::now_utc() - time::Duration::days(8);
+    client
+        .put_item()
+        .table_name(&fx.tables.state)
+        .item("pk", AttributeValue::S("WATERMARK".into()))
+        .item("sk", AttributeValue::S("Audit.General".into()))
+        .item(
+            "watermark",
+            AttributeValue::S(audit_core::api::format_utc(old)),
+        )
+        .send()
+        .await
+        .unwrap();
+    let run = invoke(FUNCTION, &env, &json!({})).await;
+    let run = run.ok();
+    let clamped = run["clamped"].as_array().unwrap();
+    assert_eq!(clamped.len(), 1, "{run}");
+    assert_eq!(clamped[0]["content_type"], "Audit.General");
+    assert_eq!(n(run, "windows"), 7, "seven days in 24-hour windows: {run}");
+    assert!(run["watermark_after"]["Audit.General"].as_str().unwrap() > "2026");
+}
+
+#[tokio::test]
+async fn an_expired_blob_is_counted_and_skipped() {
+    let fx = Fixture::new(EmulatorConfig {
+        generator: GeneratorConfig {
+            hours_before: 2,
+            ..small_tenant().generator
+        },
+        ..small_tenant()
+    })
+    .await;
+    // The blob expires between the listing and the fetch.
+    let created = fx.tenant.now() - time::Duration::days(7) + time::Duration::minutes(20);
+    let id = fx.tenant.add_blob(
+        ContentType::General,
+        created,
+        None,
+        vec![json!({"Id": "x"})],
+    );
+    fx.tenant.inject(FaultRule::new(
+        format!("/audit/{id}"),
+        FaultKind::Delay { ms: 1500 },
+    ));
+    let env = with_vars(
+        fx.env.clone(),
+        &[("AUDIT_LOGS_INITIAL_LOOKBACK_HOURS", "168")],
+    );
+    let running = tokio::spawn({
+        let env = env.clone();
+        async move { invoke(FUNCTION, &env, &json!({})).await }
+    });
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    fx.tenant.advance_clock(time::Duration::minutes(30));
+    let run = running.await.unwrap();
+    let run = run.ok();
+    assert_eq!(n(run, "blobs_expired"), 1, "{run}");
+    assert_eq!(run["complete"], json!(true));
+    let again = invoke(FUNCTION, &env, &json!({})).await;
+    assert_eq!(
+        n(again.ok(), "blobs_expired"),
+        0,
+        "an expired blob is not retried forever"
+    );
+}
+
+#[tokio::test]
+async fn a_backfill_syncs_its_range_without_moving_the_watermark_back() {
+    let fx = Fixture::new(small_tenant()).await;
+    let first = fx.sync(json!({})).await;
+    let wm = first.ok()["watermark_after"]["Audit.General"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let now = OffsetDateTime::now_utc();
+    let start = audit_core::api::format_utc(now - time::Duration::hours(20));
+    let end = audit_core::api::format_utc(now - time::Duration::hours(10));
+    let backfill = fx.sync(json!({"start": start, "end": end})).await;
+    let backfill = backfill.ok();
+    assert_eq!(backfill["mode"], "backfill");
+    assert_eq!(n(backfill, "events_new"), 0, "already stored");
+    assert!(
+        backfill["watermark_after"].as_object().unwrap().is_empty(),
+        "{backfill}"
+    );
+    let after = fx.sync_ok().await;
+    assert!(after["watermark_after"]["Audit.General"].as_str().unwrap() >= wm.as_str());
+}
+
+#[tokio::test]
+async fn a_missing_subscription_names_the_fix() {
+    let fx = Fixture::new(EmulatorConfig {
+        subscriptions_enabled: vec![],
+        ..small_tenant()
+    })
+    .await;
+    let run = fx.sync(json!({})).await;
+    assert!(run.error_message().contains("AF20022"), "{}", run.stdout);
+    assert!(run.error_message().contains(r#"{"operation":"start"}"#));
+    fx.tenant.disable_subscription(ContentType::General);
+    let bad = fx.sync(json!({"unexpected": 1})).await;
+    assert_eq!(bad.error_type(), "InputError");
+}
+
+#[tokio::test]
+async fn the_sync_runs_through_cargo_lambda_within_its_deadline() {
+    let fx = Fixture::new(small_tenant()).await;
+    let lambda = integration_tests::CargoLambda::start(FUNCTION, &fx.env).await;
+    let summary = lambda.invoke(&json!({})).await.unwrap();
+    assert_eq!(summary["complete"], json!(true), "{summary}");
+    assert!(n(&summary, "events_new") > 0);
+    fx.assert_exactly_the_truth().await;
+}
