@@ -93,6 +93,18 @@ where
     H: Fn(Value, Invocation) -> F,
     F: Future<Output = Result<Value, HandlerError>>,
 {
+    run_with_text(handler, |_| None).await
+}
+
+/// Like [`run`]; in command-line mode `--table` prints `text(reply)` instead of JSON.
+pub async fn run_with_text<H, F>(
+    handler: H,
+    text: fn(&Value) -> Option<String>,
+) -> Result<(), lambda_runtime::Error>
+where
+    H: Fn(Value, Invocation) -> F,
+    F: Future<Output = Result<Value, HandlerError>>,
+{
     if in_lambda() {
         let handler = &handler;
         return lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
@@ -117,10 +129,14 @@ where
     };
     match outcome {
         Ok(reply) => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&reply).unwrap_or_else(|_| reply.to_string())
-            );
+            let as_table = std::env::args().skip(1).any(|arg| arg == "--table");
+            match text(&reply).filter(|_| as_table) {
+                Some(table) => print!("{table}"),
+                None => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&reply).unwrap_or_else(|_| reply.to_string())
+                ),
+            }
             Ok(())
         }
         Err(err) => {
@@ -135,7 +151,8 @@ where
 }
 
 fn read_cli_event() -> Result<Value, HandlerError> {
-    let text = match std::env::args().nth(1) {
+    // Flags such as --table are not the event.
+    let text = match std::env::args().skip(1).find(|arg| !arg.starts_with("--")) {
         Some(arg) if arg != "-" => arg,
         _ => {
             let mut text = String::new();

@@ -1,0 +1,258 @@
+//! `audit-report` end to end: after real syncs of an emulated tenant into moto, the report equals
+//! what the emulator says happened.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::{Fixture, small_tenant};
+use integration_tests::invoke;
+use o365_emulator::{ContentType, FaultKind, RandomFault, RandomFaults};
+use serde_json::{Value, json};
+
+const REPORT: &str = "audit-report";
+
+/// The report the truth implies, for days `[from, to]`.
+fn expected_report(fx: &Fixture, from: &str, to: &str) -> Value {
+    #[derive(Default)]
+    struct App {
+        launches: u64,
+        users: BTreeSet<String>,
+    }
+    let launches: Vec<_> = fx
+        .expected()
+        .into_values()
+        .filter(|r| r.is_app_launch() && r.app_id.is_some())
+        .collect();
+    let mut apps: BTreeMap<String, App> = BTreeMap::new();
+    let mut all_users = BTreeSet::new();
+    let mut last: BTreeMap<String, String> = BTreeMap::new();
+    let mut names: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for r in &launches {
+        let app = r.app_id.clone().unwrap().to_lowercase();
+        let time = format!("{}Z", &r.creation_time[..19]);
+        let newest = last.entry(app.clone()).or_default();
+        if *newest < time {
+            *newest = time.clone();
+        }
+        if let Some(name) = &r.app_display_name {
+            let entry = names.entry(app.clone()).or_default();
+            if entry.0 < time {
+                *entry = (time.clone(), name.clone());
+            }
+        }
+        let day = &r.creation_time[..10];
+        if day < from || day > to {
+            continue;
+        }
+        let acc = apps.entry(app).or_default();
+        acc.launches += 1;
+        let user = r
+            .user_id_normalized()
+            .expect("generated launches name their user");
+        acc.users.insert(user.clone());
+        all_users.insert(user);
+    }
+    let mut rows: Vec<Value> = apps
+        .iter()
+        .map(|(id, acc)| {
+            json!({"app_id": id, "app_name": names.get(id).map(|(_, n)| n.clone()), "launches": acc.launches,
+                   "unique_users": acc.users.len(), "last_launched": last[id]})
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b["launches"]
+            .as_u64()
+            .cmp(&a["launches"].as_u64())
+            .then_with(|| a["app_id"].as_str().cmp(&b["app_id"].as_str()))
+    });
+    json!({"from": from, "to": to, "apps": rows,
+           "totals": {"launches": apps.values().map(|a| a.launches).sum::<u64>(), "unique_users": all_users.len(), "apps": apps.len()}})
+}
+
+/// The report without the fields the truth does not know (deletions).
+fn comparable(report: &Value) -> Value {
+    let mut report = report.clone();
+    for app in report["apps"].as_array_mut().unwrap() {
+        let app = app.as_object_mut().unwrap();
+        app.remove("deleted");
+        app.remove("deleted_at");
+    }
+    report
+}
+
+async fn report(fx: &Fixture, event: Value) -> Value {
+    invoke(REPORT, &fx.env, &event).await.ok().clone()
+}
+
+fn day_range(fx: &Fixture) -> (String, String) {
+    let days: BTreeSet<String> = fx
+        .expected()
+        .values()
+        .map(|r| r.creation_time[..10].to_string())
+        .collect();
+    (days.first().unwrap().clone(), days.last().unwrap().clone())
+}
+
+#[tokio::test]
+async fn the_report_equals_the_truth_after_overlapping_syncs_and_for_sub_ranges() {
+    let fx = Fixture::new(small_tenant()).await;
+    fx.sync_ok().await;
+    fx.sync_ok().await;
+    let (first, last) = day_range(&fx);
+    let full = report(&fx, json!({"from": first, "to": last})).await;
+    assert!(full["totals"]["launches"].as_u64().unwrap() > 10, "{full}");
+    assert_eq!(comparable(&full), expected_report(&fx, &first, &last));
+
+    // A single day, and one app over the whole range.
+    let one_day = report(&fx, json!({"from": last, "to": last})).await;
+    assert_eq!(comparable(&one_day), expected_report(&fx, &last, &last));
+    let top = full["apps"][0]["app_id"].as_str().unwrap();
+    let one_app = report(
+        &fx,
+        json!({"from": first, "to": last, "app_id": top, "by_day": true}),
+    )
+    .await;
+    assert_eq!(one_app["apps"].as_array().unwrap().len(), 1);
+    assert_eq!(one_app["apps"][0]["launches"], full["apps"][0]["launches"]);
+    let by_day = one_app["apps"][0]["by_day"].as_array().unwrap();
+    let sum: u64 = by_day.iter().map(|d| d["launches"].as_u64().unwrap()).sum();
+    assert_eq!(sum, full["apps"][0]["launches"].as_u64().unwrap());
+    // Unique users over the range are not the sum of the days'.
+    let max_day = by_day
+        .iter()
+        .map(|d| d["unique_users"].as_u64().unwrap())
+        .max()
+        .unwrap();
+    assert!(full["apps"][0]["unique_users"].as_u64().unwrap() >= max_day);
+}
+
+#[tokio::test]
+async fn the_report_is_exact_after_a_fault_storm() {
+    let fx = Fixture::new(small_tenant()).await;
+    let fault = |fault, probability| RandomFault { fault, probability };
+    fx.tenant.set_random_faults(RandomFaults {
+        seed: 11,
+        path_contains: None,
+        faults: vec![
+            fault(FaultKind::Throttle429, 0.08),
+            fault(FaultKind::Server500, 0.08),
+            fault(FaultKind::Cut { after_bytes: 300 }, 0.08),
+            fault(FaultKind::ExpireTokens, 0.04),
+        ],
+    });
+    for _ in 0..6 {
+        let run = fx.sync(json!({})).await;
+        if run.status.success() && run.reply["complete"] == json!(true) {
+            break;
+        }
+    }
+    fx.tenant.clear_faults();
+    let (first, last) = day_range(&fx);
+    let full = report(&fx, json!({"from": first, "to": last})).await;
+    assert_eq!(comparable(&full), expected_report(&fx, &first, &last));
+}
+
+#[tokio::test]
+async fn case_variants_count_once_a_late_launch_moves_its_day_and_deletions_are_flagged() {
+    let fx = Fixture::new(o365_emulator::EmulatorConfig {
+        generator: o365_emulator::GeneratorConfig {
+            hours_before: 1,
+            power_platform_fraction: 0.0,
+            ..small_tenant().generator
+        },
+        ..small_tenant()
+    })
+    .await;
+    let now = fx.tenant.now();
+    let app = "33333333-0000-4000-8000-00000000000d";
+    let launch = |id: &str, user: &str, time: &str| {
+        json!({"Id": id, "RecordType": 256, "CreationTime": time, "Operation": "LaunchPowerApp",
+               "Workload": "PowerPlatform", "UserId": user,
+               "PropertyCollection": [{"Name": "powerplatform.analytics.resource.power_app.id", "Value": app},
+                                      {"Name": "powerplatform.analytics.resource.power_app.display_name", "Value": "Case App"}]})
+    };
+    let day = now.date().to_string();
+    let t = |hh: &str| format!("{day}T{hh}");
+    fx.tenant.add_blob(
+        ContentType::General,
+        now - time::Duration::minutes(30),
+        None,
+        vec![
+            launch(
+                "d0000000-0000-4000-8000-000000000001",
+                "Pat@Contoso.com",
+                &t("00:10:00"),
+            ),
+            launch(
+                "d0000000-0000-4000-8000-000000000002",
+                "pat@contoso.com",
+                &t("00:20:00"),
+            ),
+            launch(
+                "d0000000-0000-4000-8000-000000000003",
+                "PAT@CONTOSO.COM",
+                &t("00:30:00"),
+            ),
+        ],
+    );
+    fx.sync_ok().await;
+    let before = report(&fx, json!({"from": day, "to": day, "app_id": app})).await;
+    assert_eq!(before["apps"][0]["launches"], json!(3));
+    assert_eq!(before["apps"][0]["unique_users"], json!(1), "{before}");
+    assert_eq!(before["apps"][0]["app_name"], json!("Case App"));
+
+    // A launch of this morning arrives in a blob that only becomes visible later.
+    fx.tenant.add_blob(
+        ContentType::General,
+        now - time::Duration::minutes(20),
+        Some(now + time::Duration::minutes(10)),
+        vec![
+            launch("d0000000-0000-4000-8000-000000000004", "sam@contoso.com", &t("00:05:00")),
+            json!({"Id": "d0000000-0000-4000-8000-000000000005", "RecordType": 256, "CreationTime": t("00:40:00"),
+                   "Operation": "DeletePowerApp", "Workload": "PowerPlatform", "UserId": "admin@contoso.com",
+                   "PropertyCollection": [{"Name": "powerplatform.analytics.resource.power_app.id", "Value": app},
+                                          {"Name": "powerplatform.analytics.resource.type", "Value": "PowerApp"}]}),
+        ],
+    );
+    fx.tenant.advance_clock(time::Duration::minutes(15));
+    fx.sync_ok().await;
+    let after = report(&fx, json!({"from": day, "to": day, "app_id": app})).await;
+    assert_eq!(after["apps"][0]["launches"], json!(4), "{after}");
+    assert_eq!(after["apps"][0]["unique_users"], json!(2));
+    assert_eq!(
+        after["apps"][0]["last_launched"],
+        json!(t("00:30:00") + "Z"),
+        "the late launch is older"
+    );
+    assert_eq!(after["apps"][0]["deleted"], json!(true));
+    assert_eq!(after["apps"][0]["deleted_at"], json!(t("00:40:00") + "Z"));
+}
+
+#[tokio::test]
+async fn bad_report_requests_are_explained() {
+    let fx = Fixture::new(small_tenant()).await;
+    for (event, words) in [
+        (json!({"from": "2026-11-02", "to": "2026-11-01"}), "after"),
+        (
+            json!({"from": "2024-01-01", "to": "2026-11-01"}),
+            "at most 366",
+        ),
+        (json!({"from": "Monday"}), "not a date"),
+        (json!({"format": "pdf"}), "unknown field"),
+    ] {
+        let run = invoke(REPORT, &fx.env, &event).await;
+        assert_eq!(run.error_type(), "InputError", "{event}");
+        assert!(
+            run.error_message().contains(words),
+            "{event}: {}",
+            run.error_message()
+        );
+    }
+    // An empty table is an empty report, not an error.
+    let empty = invoke(REPORT, &fx.env, &json!({})).await;
+    assert_eq!(
+        empty.ok()["totals"],
+        json!({"launches": 0, "unique_users": 0, "apps": 0})
+    );
+}
