@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PATH
 
-.PHONY: all deps build test lint run stack-up stack-down clean
+.PHONY: all deps build test lint run stack-up stack-down clean tables lint-infra package
 
 all: build
 
@@ -19,11 +19,28 @@ $(STAMP): scripts/requirements.txt
 
 deps: $(STAMP)
 
+# The template linters pin boto3 versions that clash with moto's and with each other, so each
+# gets its own virtualenv.
+INFRA_VENV := .venv-infra
+INFRA_STAMP := $(INFRA_VENV)/.installed
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+
+$(INFRA_STAMP): scripts/requirements-infra.txt
+	python3 -m venv $(INFRA_VENV)
+	$(INFRA_VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements-infra.txt
+	touch $(INFRA_STAMP)
+
+$(CHECKOV_STAMP): scripts/requirements-checkov.txt
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/requirements-checkov.txt
+	touch $(CHECKOV_STAMP)
+
 build:
 	cargo build --workspace --bins
 
 ## The README's test command: formatting, lints, unit and integration tests.
-test: deps
+test: deps lint-infra
 	cargo fmt --all -- --check
 	cargo build --workspace --all-targets
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
@@ -32,6 +49,32 @@ test: deps
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+## Offline checks of infra/template.yaml: CloudFormation and SAM lint, and checkov's security
+## checks (each one the template skips says why in the resource's Metadata). Dummy credentials
+## and no metadata lookups keep sam from reaching for AWS.
+lint-infra: $(INFRA_STAMP) $(CHECKOV_STAMP)
+	$(INFRA_VENV)/bin/cfn-lint infra/template.yaml
+	AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=lint AWS_SECRET_ACCESS_KEY=lint \
+	  AWS_EC2_METADATA_DISABLED=true SAM_CLI_TELEMETRY=0 \
+	  $(INFRA_VENV)/bin/sam validate --lint -t infra/template.yaml
+	$(CHECKOV_VENV)/bin/checkov -f infra/template.yaml --framework cloudformation --quiet --compact \
+	  --skip-download
+
+## The template's DynamoDB tables, in whatever DynamoDB AWS_ENDPOINT_URL names (moto locally).
+tables: deps
+	python scripts/tables.py create
+
+## The arm64 deployment zips, as `cargo lambda deploy` and the console take them. zig (PyPI's
+## ziglang, in .venv) is the cross linker; arm64 gets its own --lambda-dir because every build
+## writes <binary>/bootstrap.
+LAMBDA_DIR := target/lambda-arm64
+LAMBDA_BINS := audit-subscription audit-sync $(if $(wildcard functions/report/Cargo.toml),audit-report)
+package: deps
+	rustup target add aarch64-unknown-linux-gnu
+	cargo lambda build --release --arm64 --lambda-dir $(LAMBDA_DIR) --output-format zip \
+	  $(addprefix --bin ,$(LAMBDA_BINS))
+	@for bin in $(LAMBDA_BINS); do ls -l $(LAMBDA_DIR)/$$bin/bootstrap.zip; done
 
 ## The README's run command: an emulated tenant and moto on loopback, the functions through
 ## cargo-lambda: start the subscription and list it.
@@ -47,4 +90,4 @@ stack-down:
 clean:
 	scripts/stack.sh down
 	cargo clean
-	rm -rf $(VENV) .local
+	rm -rf $(VENV) $(INFRA_VENV) $(CHECKOV_VENV) .local

@@ -240,8 +240,8 @@ pub fn render_table(report: &Report) -> String {
         .clamp(8, 40);
     let _ = writeln!(
         out,
-        "\n{:<name_width$}  {:>8}  {:>12}  {:<20}  {}",
-        "App", "Launches", "Unique users", "Last launched", "App id"
+        "\n{:<name_width$}  {:>8}  {:>12}  {:<20}  App id",
+        "App", "Launches", "Unique users", "Last launched"
     );
     let _ = writeln!(out, "{}", "-".repeat(name_width + 82));
     for app in &report.apps {
