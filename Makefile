@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PATH
 
-.PHONY: all deps build test lint run stack-up stack-down clean tables lint-infra package
+.PHONY: all deps build test lint run report stack-up stack-down clean tables lint-infra package
 
 all: build
 
@@ -77,9 +77,13 @@ package: deps
 	@for bin in $(LAMBDA_BINS); do ls -l $(LAMBDA_DIR)/$$bin/bootstrap.zip; done
 
 ## The README's run command: an emulated tenant and moto on loopback, the functions through
-## cargo-lambda: start the subscription and list it.
+## cargo-lambda: start the subscription, sync twice, print the usage report (ARGS=--json for JSON).
 run: deps build
-	scripts/run-local.sh
+	scripts/run-local.sh $(ARGS)
+
+## The usage report as a table (ARGS=--json for JSON), from the local stack or AWS_ENDPOINT_URL.
+report: build
+	scripts/report.sh $(ARGS)
 
 stack-up: deps build
 	scripts/stack.sh up

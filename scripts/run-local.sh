@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 state=.local
+report_format=--table
+[ "${1:-}" = "--json" ] && report_format=--json
 port=${LAMBDA_PORT:-9055}
 
 cleanup() {
@@ -51,3 +53,11 @@ echo "== The hourly sync, run once by hand (the schedule sends {})"
 invoke audit-sync '{}'
 echo "== And again: nothing new, nothing written twice"
 invoke audit-sync '{}'
+
+echo "== Usage per app over the last 30 days (audit-report)"
+if [ "$report_format" = "--json" ]; then
+  invoke audit-report '{}'
+else
+  echo "\$ audit-report --table '{}'"
+  target/debug/audit-report --table '{}' 2>/dev/null
+fi

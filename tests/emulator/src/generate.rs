@@ -415,7 +415,14 @@ impl Generator {
                 flow_details_url: format!("https://make.powerautomate.com/flows/{}", flow.id),
             });
         }
-        let app = self.app(rng);
+        // Real tenants delete few apps: deletions only ever hit the last tenth of the directory.
+        let app = if draw < 0.96 {
+            self.app(rng)
+        } else {
+            let apps = &self.directory.apps;
+            let retiring = (apps.len() / 10).max(1) as u64;
+            &apps[apps.len() - 1 - rng.below(retiring) as usize]
+        };
         let (operation, property_collection) = if draw < 0.96 {
             (
                 "PowerAppPermissionEdited",
