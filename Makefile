@@ -20,10 +20,10 @@ $(STAMP): scripts/requirements.txt
 deps: $(STAMP)
 
 # The template linters pin boto3 versions that clash with moto's and with each other, so each
-# gets its own virtualenv.
+# gets its own virtualenv; checkov's lives inside .venv-infra so one ignored folder holds both.
 INFRA_VENV := .venv-infra
 INFRA_STAMP := $(INFRA_VENV)/.installed
-CHECKOV_VENV := .venv-checkov
+CHECKOV_VENV := $(INFRA_VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 $(INFRA_STAMP): scripts/requirements-infra.txt
@@ -94,4 +94,4 @@ stack-down:
 clean:
 	scripts/stack.sh down
 	cargo clean
-	rm -rf $(VENV) $(INFRA_VENV) $(CHECKOV_VENV) .local
+	rm -rf $(VENV) $(INFRA_VENV) .local
