@@ -460,21 +460,28 @@ async fn content(
         .collect();
     drop(store);
 
+    // A looping listing sends the client back to the page it just read.
+    let looped = (fault == Some(FaultKind::LoopNextPage))
+        .then(|| query.get("nextPage").map(str::to_string))
+        .flatten();
     let next_page_base = if fault == Some(FaultKind::ForeignNextPage) {
         Some(&foreign_base)
     } else {
-        next.is_some().then_some(&own_base)
+        (next.is_some() || looped.is_some()).then_some(&own_base)
     };
     let mut response = json_response(StatusCode::OK, &items);
     if let Some(base) = next_page_base {
         // A foreign page on a last page still needs some token to point at.
-        let token = next.map(|c| c.encode()).unwrap_or_else(|| {
-            Cursor {
-                created: window.end,
-                index: 0,
-            }
-            .encode()
-        });
+        let token = looped
+            .clone()
+            .or_else(|| next.map(|c| c.encode()))
+            .unwrap_or_else(|| {
+                Cursor {
+                    created: window.end,
+                    index: 0,
+                }
+                .encode()
+            });
         let url = format!(
             "{base}/api/v1/{tenant}/activity/feed/subscriptions/content?contentType={}&startTime={}&endTime={}&nextPage={token}",
             content_type.as_str(),

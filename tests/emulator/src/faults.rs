@@ -59,6 +59,9 @@ pub enum FaultKind {
     /// even on a last page).
     #[serde(rename = "foreign_next_page")]
     ForeignNextPage,
+    /// A content listing whose `NextPageUri` points back at the page just served.
+    #[serde(rename = "loop_next_page")]
+    LoopNextPage,
     /// A content listing whose `contentUri`s name another host.
     #[serde(rename = "foreign_content_uri")]
     ForeignContentUri,
@@ -89,6 +92,7 @@ impl FaultKind {
             FaultKind::ExpireTokens => "expire_tokens",
             FaultKind::RetryAfter { .. } => "retry_after",
             FaultKind::ForeignNextPage => "foreign_next_page",
+            FaultKind::LoopNextPage => "loop_next_page",
             FaultKind::ForeignContentUri => "foreign_content_uri",
             FaultKind::BadBody => "bad_body",
         }
@@ -321,6 +325,7 @@ pub(crate) fn canned_response(
             | FaultKind::Cut { .. }
             | FaultKind::ExpireTokens
             | FaultKind::ForeignNextPage
+            | FaultKind::LoopNextPage
             | FaultKind::ForeignContentUri,
             _,
         ) => return None,

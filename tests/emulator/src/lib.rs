@@ -233,6 +233,23 @@ impl Emulator {
             .add_blob(content_type, created, available_at, records)
     }
 
+    /// Adds a blob whose body is exactly `body`, valid JSON or not (hostile-input tests).
+    pub fn add_raw_blob(
+        &self,
+        content_type: ContentType,
+        created: OffsetDateTime,
+        available_at: Option<OffsetDateTime>,
+        body: Vec<u8>,
+    ) -> String {
+        self.state
+            .add_raw_blob(content_type, created, available_at, body)
+    }
+
+    /// Every access token issued so far, so tests can check none of them leaked.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.state.issued_tokens()
+    }
+
     /// The `contentUri` the listing gives for `content_id`.
     pub fn content_uri(&self, content_id: &str) -> String {
         self.state.content_uri(content_id)

@@ -186,6 +186,22 @@ impl State {
             .add_custom(content_type, created, available_at, records)
     }
 
+    pub fn add_raw_blob(
+        &self,
+        content_type: ContentType,
+        created: OffsetDateTime,
+        available_at: Option<OffsetDateTime>,
+        body: Vec<u8>,
+    ) -> String {
+        self.store_mut()
+            .add_raw(content_type, created, available_at, body)
+    }
+
+    /// Every access token issued so far, for tests that look for leaks.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.tenant().tokens.keys().cloned().collect()
+    }
+
     pub fn content_uri(&self, content_id: &str) -> String {
         format!(
             "{}/api/v1.0/{}/activity/feed/audit/{content_id}",

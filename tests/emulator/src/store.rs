@@ -208,6 +208,33 @@ impl ContentStore {
         );
         let body = serde_json::to_vec(&items).expect("JSON values serialize");
         let facts = items.into_iter().map(value_facts).collect();
+        self.insert_custom(content_id, content_type, created, available_at, body, facts)
+    }
+
+    /// Adds a blob whose body is exactly `body` (hostile bodies: invalid UTF-8, truncated JSON,
+    /// huge records). The truth holds no items for it.
+    pub fn add_raw(
+        &mut self,
+        content_type: ContentType,
+        created: OffsetDateTime,
+        available_at: Option<OffsetDateTime>,
+        body: Vec<u8>,
+    ) -> String {
+        let id = self.add_custom(content_type, created, available_at, Vec::new());
+        let index = self.by_id[&id];
+        self.blobs[index].body = BodySource::Stored(Bytes::from(body));
+        id
+    }
+
+    fn insert_custom(
+        &mut self,
+        content_id: String,
+        content_type: ContentType,
+        created: OffsetDateTime,
+        available_at: Option<OffsetDateTime>,
+        body: Vec<u8>,
+        facts: Vec<ItemFacts>,
+    ) -> String {
         let blob = Blob {
             content_id: content_id.clone(),
             content_type,
