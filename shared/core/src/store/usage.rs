@@ -61,6 +61,21 @@ struct Tally {
     deleted_at: Option<String>,
 }
 
+impl Tally {
+    /// Keeps the newest of each per-app fact.
+    fn merge_facts(&mut self, other: Tally) {
+        if other.last_launch > self.last_launch {
+            self.last_launch = other.last_launch;
+        }
+        if other.name.as_ref().map(|(t, _)| t) > self.name.as_ref().map(|(t, _)| t) {
+            self.name = other.name;
+        }
+        if other.deleted_at > self.deleted_at {
+            self.deleted_at = other.deleted_at;
+        }
+    }
+}
+
 fn tally(items: &[Item]) -> Tally {
     let mut t = Tally::default();
     for item in items {
@@ -103,8 +118,27 @@ fn is_conditional_failure<E: ProvideErrorMetadata>(
 }
 
 impl Store {
-    /// Rebuilds the summary of one app-day from its events. Returns the write requests made.
-    pub async fn rebuild_app_day(&self, app_day: &AppDay) -> Result<u32, StoreError> {
+    /// Rebuilds the day summaries of one app from its events, then its per-app facts, once.
+    /// One app's days are handled in sequence, so its `APPS` item is never updated by two
+    /// requests at once. Returns the write requests made.
+    pub async fn rebuild_app(&self, app_id: &str, days: &[String]) -> Result<u32, StoreError> {
+        let mut facts = Tally::default();
+        let mut writes = 0;
+        for day in days {
+            let app_day = AppDay {
+                app_id: app_id.to_string(),
+                day: day.clone(),
+            };
+            let (day_facts, day_writes) = self.rebuild_day_summary(&app_day).await?;
+            facts.merge_facts(day_facts);
+            writes += day_writes;
+        }
+        Ok(writes + self.update_app_facts(app_id, &facts).await?)
+    }
+
+    /// Writes the summary of one app-day from its events; returns what the day says about the
+    /// app as a whole.
+    async fn rebuild_day_summary(&self, app_day: &AppDay) -> Result<(Tally, u32), StoreError> {
         let table = &self.events_table;
         let items = self
             .query_partition(
@@ -155,10 +189,16 @@ impl Store {
                 writes += 1;
             }
         }
+        Ok((t, writes))
+    }
+
+    async fn update_app_facts(&self, app_id: &str, t: &Tally) -> Result<u32, StoreError> {
+        let table = &self.events_table;
+        let mut writes = 0;
         // Per-app facts only ever move forward in time, so each is a conditional "max" update:
         // applying one twice, or out of order, changes nothing.
         let pk = ("pk", s("APPS"));
-        let sk = ("sk", s(format!("APP#{}", app_day.app_id)));
+        let sk = ("sk", s(format!("APP#{app_id}")));
         let updates: Vec<MaxUpdate> = [
             t.last_launch.as_ref().map(|last| {
                 (
@@ -194,7 +234,7 @@ impl Store {
                 .key(sk.0, sk.1.clone())
                 .update_expression(expression)
                 .condition_expression(condition)
-                .expression_attribute_values(":app", s(&app_day.app_id));
+                .expression_attribute_values(":app", s(app_id));
             for (name, value) in values {
                 request = request.expression_attribute_values(name, value);
             }

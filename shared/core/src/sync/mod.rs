@@ -438,21 +438,30 @@ impl Syncer {
             }
         };
         let total = dirty.len();
-        let outcomes: Vec<(AppDay, Result<u32, StoreError>)> = futures::stream::iter(dirty)
-            .take_while(|_| std::future::ready(!stop.stop_requested()))
-            .map(|app_day| async move {
-                let result = self.store.rebuild_app_day(&app_day).await;
-                (app_day, result)
-            })
-            .buffer_unordered(REBUILD_CONCURRENCY)
-            .collect()
-            .await;
+        // Apps in parallel, each app's days in sequence (its per-app item gets one update).
+        let mut by_app: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for app_day in dirty {
+            by_app.entry(app_day.app_id).or_default().push(app_day.day);
+        }
+        let outcomes: Vec<(String, Vec<String>, Result<u32, StoreError>)> =
+            futures::stream::iter(by_app)
+                .take_while(|_| std::future::ready(!stop.stop_requested()))
+                .map(|(app_id, days)| async move {
+                    let result = self.store.rebuild_app(&app_id, &days).await;
+                    (app_id, days, result)
+                })
+                .buffer_unordered(REBUILD_CONCURRENCY)
+                .collect()
+                .await;
         let mut rebuilt = Vec::new();
-        for (app_day, result) in outcomes {
+        for (app_id, days, result) in outcomes {
             match result {
                 Ok(writes) => {
                     summary.dynamodb_write_requests += u64::from(writes);
-                    rebuilt.push(app_day);
+                    rebuilt.extend(days.into_iter().map(|day| AppDay {
+                        app_id: app_id.clone(),
+                        day,
+                    }));
                 }
                 Err(err) => {
                     if summary.errors.len() < 10 {
