@@ -115,6 +115,11 @@ pub struct GeneratorConfig {
     pub blobs_per_hour: u32,
     pub records_per_blob_min: u32,
     pub records_per_blob_max: u32,
+    /// Of each hour's `blobs_per_hour` blobs (per content type), this many, spread evenly
+    /// over the hour, hold `large_blob_records` records instead: the occasional blob of
+    /// tens of MB that large tenants see. 0 (the default) leaves every blob as drawn.
+    pub large_blobs_per_hour: u32,
+    pub large_blob_records: u32,
     /// Share of `Audit.General` records that are Power Platform events.
     pub power_platform_fraction: f64,
     /// Share of app launches in the older RecordType 45 shape.
@@ -151,6 +156,8 @@ impl Default for GeneratorConfig {
             blobs_per_hour: 6,
             records_per_blob_min: 50,
             records_per_blob_max: 50,
+            large_blobs_per_hour: 0,
+            large_blob_records: 0,
             power_platform_fraction: 0.3,
             legacy_launch_fraction: 0.25,
             duplicate_rate: 0.05,

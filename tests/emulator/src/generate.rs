@@ -741,8 +741,13 @@ fn plan_blobs(
                 } else {
                     created
                 };
-                let record_count =
-                    rng.between(u64::from(min_records), u64::from(max_records)) as u32;
+                let drawn = rng.between(u64::from(min_records), u64::from(max_records)) as u32;
+                // Drawn either way, so that a large blob changes nothing else of the plan.
+                let record_count = if is_large_slot(slot, per_hour, config.large_blobs_per_hour) {
+                    config.large_blob_records
+                } else {
+                    drawn
+                };
                 let number = rng.between(100_000_000_000, 999_999_999_999);
                 let content_id = format!(
                     "{number}${number}${tenant_hex}{}{:04}{:02}{:02}{:02}${}$04",
@@ -766,6 +771,13 @@ fn plan_blobs(
         }
     }
     blobs
+}
+
+/// Whether `slot` is one of the `large` slots spread evenly over `per_hour`: the slots where
+/// `slot * large / per_hour` steps up, so exactly `min(large, per_hour)` of them.
+fn is_large_slot(slot: u32, per_hour: u32, large: u32) -> bool {
+    let (slot, per_hour, large) = (u64::from(slot), u64::from(per_hour), u64::from(large));
+    (slot + 1) * large / per_hour > slot * large / per_hour
 }
 
 #[cfg(test)]
@@ -837,6 +849,35 @@ mod tests {
         let last_short = short.blobs().last().unwrap();
         let last_long = long.blobs().last().unwrap();
         assert_eq!(last_short.content_id, last_long.content_id);
+    }
+
+    #[test]
+    fn large_blobs_are_spread_over_the_hour_and_change_nothing_else() {
+        let plain = generator(small());
+        let config = GeneratorConfig {
+            blobs_per_hour: 6,
+            large_blobs_per_hour: 2,
+            large_blob_records: 5_000,
+            ..small()
+        };
+        let large = generator(config);
+        assert_eq!(plain.blobs().len(), large.blobs().len());
+        for (a, b) in plain.blobs().iter().zip(large.blobs()) {
+            assert_eq!(a.content_id, b.content_id);
+            assert_eq!(a.created, b.created);
+            assert!(b.record_count == a.record_count || b.record_count == 5_000);
+        }
+        // Two per hour and content type: 4 hours of 5 types.
+        let big = large
+            .blobs()
+            .iter()
+            .filter(|b| b.record_count == 5_000)
+            .count();
+        assert_eq!(big, 4 * 5 * 2);
+        let slots: Vec<u32> = (0..6).filter(|&s| is_large_slot(s, 6, 2)).collect();
+        assert_eq!(slots, [2, 5]);
+        assert_eq!((0..7).filter(|&s| is_large_slot(s, 7, 0)).count(), 0);
+        assert_eq!((0..3).filter(|&s| is_large_slot(s, 3, 9)).count(), 3);
     }
 
     #[test]

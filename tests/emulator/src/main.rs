@@ -35,6 +35,7 @@ content:
   --apps N  --users N  --environments N  --flows N
   --blobs-per-hour N        per content type (default 6)
   --records-per-blob N|MIN-MAX   (default 50)
+  --large-blobs COUNT:RECORDS    COUNT blobs an hour (per type) hold RECORDS records (default none)
   --pp-fraction F           Power Platform share of Audit.General (default 0.3)
   --legacy-fraction F       launches in the RecordType 45 shape (default 0.25)
   --duplicate-rate F        (default 0.05)
@@ -122,6 +123,14 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<EmulatorConfi
                 let (min, max) = text.split_once('-').unwrap_or((&text, &text));
                 g.records_per_blob_min = parse(&flag, Some(min.to_string()))?;
                 g.records_per_blob_max = parse(&flag, Some(max.to_string()))?;
+            }
+            "--large-blobs" => {
+                let text: String = parse(&flag, value())?;
+                let (count, records) = text
+                    .split_once(':')
+                    .ok_or_else(|| format!("{flag} takes COUNT:RECORDS, not {text:?}"))?;
+                g.large_blobs_per_hour = parse(&flag, Some(count.to_string()))?;
+                g.large_blob_records = parse(&flag, Some(records.to_string()))?;
             }
             "--pp-fraction" => g.power_platform_fraction = parse(&flag, value())?,
             "--legacy-fraction" => g.legacy_launch_fraction = parse(&flag, value())?,
@@ -242,6 +251,10 @@ mod tests {
         assert_eq!(config.generator.records_per_blob_max, 20);
         assert!(config.generator.lazy);
         assert_eq!(config.subscriptions_enabled.len(), 5);
+        let large = args("--large-blobs 2:30000").unwrap().unwrap();
+        assert_eq!(large.generator.large_blobs_per_hour, 2);
+        assert_eq!(large.generator.large_blob_records, 30_000);
+        assert!(args("--large-blobs 2").is_err());
         assert!(args("--help").unwrap().is_none());
         assert!(args("--bogus").is_err());
         assert!(args("--lazy=1").is_err());
