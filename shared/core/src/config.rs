@@ -27,6 +27,9 @@ pub const TOKEN_VERSION: &str = "AUDIT_LOGS_TOKEN_VERSION";
 pub const MAX_RETRIES: &str = "AUDIT_LOGS_MAX_RETRIES";
 pub const RETRY_BASE_MS: &str = "AUDIT_LOGS_RETRY_BASE_MS";
 pub const RETRY_MAX_SECONDS: &str = "AUDIT_LOGS_RETRY_MAX_SECONDS";
+pub const REPORT_BUCKET: &str = "AUDIT_LOGS_REPORT_BUCKET";
+pub const REPORT_PREFIX: &str = "AUDIT_LOGS_REPORT_PREFIX";
+pub const REPORT_URL_SECONDS: &str = "AUDIT_LOGS_REPORT_URL_SECONDS";
 
 pub const DEFAULT_TABLE: &str = "audit-log-events";
 
@@ -248,7 +251,7 @@ fn required_guid(var: &'static str, value: Option<String>) -> Result<String, Con
     }
 }
 
-fn number(
+pub(crate) fn number(
     var: &'static str,
     value: Option<String>,
     min: u64,

@@ -81,6 +81,12 @@ impl From<crate::api::ApiError> for HandlerError {
     }
 }
 
+impl From<crate::report::publish::PublishError> for HandlerError {
+    fn from(err: crate::report::publish::PublishError) -> Self {
+        HandlerError::new("PublishError", err.to_string())
+    }
+}
+
 /// Is this process running inside Lambda (or `cargo lambda watch`)?
 pub fn in_lambda() -> bool {
     std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some()
@@ -93,13 +99,14 @@ where
     H: Fn(Value, Invocation) -> F,
     F: Future<Output = Result<Value, HandlerError>>,
 {
-    run_with_text(handler, |_| None).await
+    run_with_text(handler, |_, _| None).await
 }
 
-/// Like [`run`]; in command-line mode `--table` prints `text(reply)` instead of JSON.
+/// Like [`run`]; in command-line mode a flag such as `--table` or `--html` prints
+/// `text(reply, flag)` instead of JSON when that gives any text.
 pub async fn run_with_text<H, F>(
     handler: H,
-    text: fn(&Value) -> Option<String>,
+    text: fn(&Value, &str) -> Option<String>,
 ) -> Result<(), lambda_runtime::Error>
 where
     H: Fn(Value, Invocation) -> F,
@@ -129,9 +136,12 @@ where
     };
     match outcome {
         Ok(reply) => {
-            let as_table = std::env::args().skip(1).any(|arg| arg == "--table");
-            match text(&reply).filter(|_| as_table) {
-                Some(table) => print!("{table}"),
+            let as_text = std::env::args()
+                .skip(1)
+                .filter(|arg| arg.starts_with("--"))
+                .find_map(|flag| text(&reply, &flag));
+            match as_text {
+                Some(text) => print!("{text}"),
                 None => println!(
                     "{}",
                     serde_json::to_string_pretty(&reply).unwrap_or_else(|_| reply.to_string())
@@ -150,8 +160,13 @@ where
     }
 }
 
+/// Whether the command line (never Lambda) carries `flag`, e.g. `--html`.
+pub fn cli_flag(flag: &str) -> bool {
+    !in_lambda() && std::env::args().skip(1).any(|arg| arg == flag)
+}
+
 fn read_cli_event() -> Result<Value, HandlerError> {
-    // Flags such as --table are not the event.
+    // Flags such as --table and --html are not the event.
     let text = match std::env::args().skip(1).find(|arg| !arg.starts_with("--")) {
         Some(arg) if arg != "-" => arg,
         _ => {

@@ -66,8 +66,73 @@ fn expected_report(fx: &Fixture, from: &str, to: &str) -> Value {
             .cmp(&a["launches"].as_u64())
             .then_with(|| a["app_id"].as_str().cmp(&b["app_id"].as_str()))
     });
+
+    // Every day of the range, users distinct across apps.
+    let mut days: BTreeMap<String, (u64, BTreeSet<String>)> = BTreeMap::new();
+    let mut day = time::Date::parse(from, DAY).unwrap();
+    while day.to_string().as_str() <= to {
+        days.insert(day.to_string(), Default::default());
+        day = day.next_day().unwrap();
+    }
+    for r in &launches {
+        if let Some((launches, users)) = days.get_mut(&r.creation_time[..10]) {
+            *launches += 1;
+            users.insert(r.user_id_normalized().unwrap());
+        }
+    }
+    let days: Vec<Value> = days
+        .into_iter()
+        .map(|(day, (launches, users))| json!({"day": day, "launches": launches, "unique_users": users.len()}))
+        .collect();
+
+    let deleted = deletions(fx);
+    let mut inactive: Vec<(&String, &String)> = last
+        .iter()
+        .filter(|(app, at)| &at[..10] < from && !deleted.contains_key(*app))
+        .collect();
+    inactive.sort_by(|a, b| a.1.cmp(b.1).then_with(|| a.0.cmp(b.0)));
+    let inactive: Vec<Value> = inactive
+        .into_iter()
+        .map(|(app, at)| json!({"app_id": app, "app_name": names.get(app).map(|(_, n)| n.clone()), "last_launched": at}))
+        .collect();
+    let mut gone: Vec<(&String, &String)> = deleted
+        .iter()
+        .filter(|(_, at)| from <= &at[..10] && &at[..10] <= to)
+        .collect();
+    gone.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let gone: Vec<Value> = gone
+        .into_iter()
+        .map(|(app, at)| {
+            json!({"app_id": app, "app_name": names.get(app).map(|(_, n)| n.clone()),
+                                "deleted_at": at, "last_launched": last.get(app)})
+        })
+        .collect();
+
     json!({"from": from, "to": to, "apps": rows,
-           "totals": {"launches": apps.values().map(|a| a.launches).sum::<u64>(), "unique_users": all_users.len(), "apps": apps.len()}})
+           "totals": {"launches": apps.values().map(|a| a.launches).sum::<u64>(), "unique_users": all_users.len(), "apps": apps.len()},
+           "days": days, "inactive_apps": inactive, "deleted_apps": gone})
+}
+
+const DAY: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+/// The newest `DeletePowerApp` of each app, as stored (`...Z`).
+fn deletions(fx: &Fixture) -> BTreeMap<String, String> {
+    let mut deleted: BTreeMap<String, String> = BTreeMap::new();
+    for r in fx.expected().into_values() {
+        if r.operation.as_deref() != Some("DeletePowerApp") {
+            continue;
+        }
+        let Some(app) = r.app_id.as_deref() else {
+            continue;
+        };
+        let time = format!("{}Z", &r.creation_time[..19]);
+        let newest = deleted.entry(app.to_lowercase()).or_default();
+        if *newest < time {
+            *newest = time;
+        }
+    }
+    deleted
 }
 
 /// The report without the fields the truth does not know (deletions).
@@ -239,7 +304,10 @@ async fn bad_report_requests_are_explained() {
             "at most 366",
         ),
         (json!({"from": "Monday"}), "not a date"),
-        (json!({"format": "pdf"}), "unknown field"),
+        (json!({"formt": "html"}), "unknown field"),
+        (json!({"format": "pdf"}), r#"expected "json" or "html""#),
+        (json!({"format": "json", "publish": true}), "\"publish\""),
+        (json!({"top": 0}), "\"top\""),
     ] {
         let run = invoke(REPORT, &fx.env, &event).await;
         assert_eq!(run.error_type(), "InputError", "{event}");

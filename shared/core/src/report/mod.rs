@@ -1,5 +1,9 @@
 //! The usage report: launches, unique users and last launch per app over a range of UTC days,
 //! read from the summaries the sync keeps (one Query per day, one for the app list; no Scan).
+//! [`html`] draws the same report as a self-contained page; [`publish`] puts that page in S3.
+
+pub mod html;
+pub mod publish;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -15,8 +19,20 @@ use crate::store::{AppMeta, DaySummary, Store, StoreError};
 /// The longest range one report covers.
 pub const MAX_DAYS: i64 = 366;
 pub const DEFAULT_DAYS: i64 = 30;
+/// Apps listed on the page by default; the rest are summed up in one line.
+pub const DEFAULT_TOP: usize = 50;
+/// Beyond this a table stops being something a person reads; the JSON has everything.
+pub const MAX_TOP: usize = 1000;
 /// Days read at once.
 const DAY_CONCURRENCY: usize = 8;
+
+/// What the caller gets back: the report as JSON, or the page drawn from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Json,
+    Html,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportRequest {
@@ -24,9 +40,14 @@ pub struct ReportRequest {
     pub to: Date,
     pub app_id: Option<String>,
     pub by_day: bool,
+    pub format: Format,
+    /// Write the page to the report bucket and answer with a pre-signed URL.
+    pub publish: bool,
+    /// Apps (and inactive or deleted apps) listed one by one on the page.
+    pub top: usize,
 }
 
-const EXPECTED: &str = r#"expected {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} (UTC days, both included; optional "app_id", "by_day")"#;
+const EXPECTED: &str = r#"expected {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} (UTC days, both included; optional "app_id", "by_day", "format": "json"|"html", "publish", "top")"#;
 
 impl ReportRequest {
     /// Reads the event; `today` (UTC) anchors the default range, the last 30 days.
@@ -39,6 +60,10 @@ impl ReportRequest {
             app_id: Option<String>,
             #[serde(default)]
             by_day: bool,
+            format: Option<String>,
+            #[serde(default)]
+            publish: bool,
+            top: Option<u64>,
         }
         let event = if event.is_null() {
             Value::Object(Default::default())
@@ -81,11 +106,45 @@ impl ReportRequest {
             .app_id
             .map(|id| id.trim().to_lowercase())
             .filter(|id| !id.is_empty());
+        let format = match raw.format.as_deref().map(str::trim) {
+            None => {
+                // Only a page is published, so asking to publish is asking for the page.
+                if raw.publish {
+                    Format::Html
+                } else {
+                    Format::Json
+                }
+            }
+            Some(f) if f.eq_ignore_ascii_case("json") => Format::Json,
+            Some(f) if f.eq_ignore_ascii_case("html") => Format::Html,
+            Some(other) => {
+                return Err(HandlerError::input(format!(
+                    "\"format\" is {other:?}: expected \"json\" or \"html\""
+                )));
+            }
+        };
+        if raw.publish && format != Format::Html {
+            return Err(HandlerError::input(
+                "\"publish\" writes the HTML page: use it with \"format\": \"html\" (or leave \"format\" out)",
+            ));
+        }
+        let top = match raw.top {
+            None => DEFAULT_TOP,
+            Some(top) if (1..=MAX_TOP as u64).contains(&top) => top as usize,
+            Some(top) => {
+                return Err(HandlerError::input(format!(
+                    "\"top\" is {top}: expected 1 to {MAX_TOP} apps listed on the page"
+                )));
+            }
+        };
         Ok(ReportRequest {
             from,
             to,
             app_id,
             by_day: raw.by_day,
+            format,
+            publish: raw.publish,
+            top,
         })
     }
 
@@ -129,12 +188,38 @@ pub struct Totals {
     pub apps: u64,
 }
 
+/// An app launched before the range and not in it: a candidate for clean-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InactiveApp {
+    pub app_id: String,
+    pub app_name: Option<String>,
+    pub last_launched: String,
+}
+
+/// An app deleted on a day of the range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedApp {
+    pub app_id: String,
+    pub app_name: Option<String>,
+    pub deleted_at: String,
+    pub last_launched: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     pub from: String,
     pub to: String,
     pub apps: Vec<AppUsage>,
     pub totals: Totals,
+    /// Every day of the range, over all apps; `unique_users` is distinct across apps.
+    #[serde(default)]
+    pub days: Vec<DayUsage>,
+    /// Oldest last launch first: the likeliest to be unused.
+    #[serde(default)]
+    pub inactive_apps: Vec<InactiveApp>,
+    /// Newest deletion first.
+    #[serde(default)]
+    pub deleted_apps: Vec<DeletedApp>,
 }
 
 pub async fn build(store: &Store, request: &ReportRequest) -> Result<Report, StoreError> {
@@ -151,13 +236,15 @@ pub async fn build(store: &Store, request: &ReportRequest) -> Result<Report, Sto
     .buffered(DAY_CONCURRENCY)
     .try_collect()
     .await?;
+    Ok(assemble(request, per_day, store.apps().await?))
+}
 
-    let metas: BTreeMap<String, AppMeta> = store
-        .apps()
-        .await?
-        .into_iter()
-        .map(|m| (m.app_id.clone(), m))
-        .collect();
+/// The report from what was read: the summaries of each day of the range, in order, and every
+/// app's facts.
+fn assemble(request: &ReportRequest, per_day: Vec<Vec<DaySummary>>, metas: Vec<AppMeta>) -> Report {
+    let days: Vec<Date> = request.days().collect();
+    let metas: BTreeMap<String, AppMeta> =
+        metas.into_iter().map(|m| (m.app_id.clone(), m)).collect();
 
     #[derive(Default)]
     struct Acc {
@@ -167,16 +254,28 @@ pub async fn build(store: &Store, request: &ReportRequest) -> Result<Report, Sto
     }
     let mut apps: BTreeMap<String, Acc> = BTreeMap::new();
     let mut all_users = BTreeSet::new();
-    for summary in per_day.into_iter().flatten() {
-        let acc = apps.entry(summary.app_id.clone()).or_default();
-        acc.launches += summary.launches;
-        acc.by_day.push(DayUsage {
-            day: summary.day.clone(),
-            launches: summary.launches,
-            unique_users: summary.users.len() as u64,
+    let mut day_totals = Vec::with_capacity(days.len());
+    for (day, summaries) in days.iter().zip(per_day) {
+        let mut day_launches = 0;
+        let mut day_users = BTreeSet::new();
+        for summary in summaries {
+            day_launches += summary.launches;
+            day_users.extend(summary.users.iter().cloned());
+            let acc = apps.entry(summary.app_id.clone()).or_default();
+            acc.launches += summary.launches;
+            acc.by_day.push(DayUsage {
+                day: summary.day.clone(),
+                launches: summary.launches,
+                unique_users: summary.users.len() as u64,
+            });
+            acc.users.extend(summary.users);
+        }
+        day_totals.push(DayUsage {
+            day: day.to_string(),
+            launches: day_launches,
+            unique_users: day_users.len() as u64,
         });
-        all_users.extend(summary.users.iter().cloned());
-        acc.users.extend(summary.users);
+        all_users.extend(day_users);
     }
 
     let mut usage: Vec<AppUsage> = apps
@@ -206,12 +305,65 @@ pub async fn build(store: &Store, request: &ReportRequest) -> Result<Report, Sto
         unique_users: all_users.len() as u64,
         apps: usage.len() as u64,
     };
-    Ok(Report {
-        from: request.from.to_string(),
-        to: request.to.to_string(),
+    let (from, to) = (request.from.to_string(), request.to.to_string());
+    let wanted = |meta: &&AppMeta| request.app_id.as_ref().is_none_or(|id| *id == meta.app_id);
+    let active: BTreeSet<&str> = usage.iter().map(|a| a.app_id.as_str()).collect();
+
+    // Deleted apps are already cleaned up, so they are not clean-up candidates. An app whose
+    // last launch is after the range may or may not have been launched before it: not listed.
+    let mut inactive_apps: Vec<InactiveApp> = metas
+        .values()
+        .filter(wanted)
+        .filter(|m| m.deleted_at.is_none() && !active.contains(m.app_id.as_str()))
+        .filter_map(|m| {
+            let last = m.last_launched.as_ref()?;
+            (day_part(last) < from.as_str()).then(|| InactiveApp {
+                app_id: m.app_id.clone(),
+                app_name: m.app_name.clone(),
+                last_launched: last.clone(),
+            })
+        })
+        .collect();
+    inactive_apps.sort_by(|a, b| {
+        a.last_launched
+            .cmp(&b.last_launched)
+            .then_with(|| a.app_id.cmp(&b.app_id))
+    });
+
+    let mut deleted_apps: Vec<DeletedApp> = metas
+        .values()
+        .filter(wanted)
+        .filter_map(|m| {
+            let at = m.deleted_at.as_ref()?;
+            let day = day_part(at);
+            (from.as_str() <= day && day <= to.as_str()).then(|| DeletedApp {
+                app_id: m.app_id.clone(),
+                app_name: m.app_name.clone(),
+                deleted_at: at.clone(),
+                last_launched: m.last_launched.clone(),
+            })
+        })
+        .collect();
+    deleted_apps.sort_by(|a, b| {
+        b.deleted_at
+            .cmp(&a.deleted_at)
+            .then_with(|| a.app_id.cmp(&b.app_id))
+    });
+
+    Report {
+        from,
+        to,
         apps: usage,
         totals,
-    })
+        days: day_totals,
+        inactive_apps,
+        deleted_apps,
+    }
+}
+
+/// `YYYY-MM-DD` of a stored UTC timestamp (`YYYY-MM-DDTHH:MM:SSZ`).
+fn day_part(timestamp: &str) -> &str {
+    timestamp.get(..10).unwrap_or(timestamp)
 }
 
 /// The report as a plain-text table for terminals.
@@ -264,6 +416,71 @@ fn display_name(app: &AppUsage) -> &str {
     app.app_name.as_deref().unwrap_or("(no name)")
 }
 
+/// The JSON reply: the report itself.
+pub fn json_reply(report: &Report) -> Value {
+    serde_json::to_value(report).expect("the report is plain data")
+}
+
+/// The page for `request`, stamped with when it was made.
+pub fn page(request: &ReportRequest, report: &Report, now: OffsetDateTime) -> String {
+    html::render(
+        report,
+        &html::HtmlOptions {
+            top: request.top,
+            generated_at: Some(utc_seconds(now)),
+        },
+    )
+}
+
+/// The HTML reply: the page inside JSON (Lambda replies are JSON), with the totals beside it
+/// so a caller can check the page without parsing it.
+pub fn html_reply(request: &ReportRequest, report: &Report, now: OffsetDateTime) -> Value {
+    serde_json::json!({
+        "format": "html",
+        "from": report.from,
+        "to": report.to,
+        "totals": report.totals,
+        "html": page(request, report, now),
+    })
+}
+
+/// Writes the page to the report bucket; the reply has the pre-signed link instead of the page.
+pub async fn publish_reply(
+    publisher: &publish::Publisher,
+    request: &ReportRequest,
+    report: &Report,
+    now: OffsetDateTime,
+) -> Result<Value, HandlerError> {
+    let key = publisher
+        .config
+        .key(&report.from, &report.to, request.app_id.as_deref());
+    let published = publisher
+        .publish(&key, page(request, report, now), now)
+        .await?;
+    let mut reply = serde_json::json!({
+        "format": "html",
+        "from": report.from,
+        "to": report.to,
+        "totals": report.totals,
+    });
+    if let (Value::Object(reply), Value::Object(published)) = (
+        &mut reply,
+        serde_json::to_value(&published).expect("plain data"),
+    ) {
+        reply.extend(published);
+    }
+    Ok(reply)
+}
+
+/// `2026-11-24T06:00:00Z`: a UTC time as the stored timestamps are written.
+pub fn utc_seconds(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    at.replace_nanosecond(0)
+        .unwrap_or(at)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
 /// Today's UTC date, the default end of a report.
 pub fn today() -> Date {
     OffsetDateTime::now_utc().date()
@@ -300,6 +517,10 @@ mod tests {
             json!({"from": "2026-13-01"}),
             json!({"form": "2026-11-01"}),
             json!({"by_day": "yes"}),
+            json!({"format": "pdf"}),
+            json!({"format": "json", "publish": true}),
+            json!({"top": 0}),
+            json!({"top": 1001}),
         ] {
             let err = ReportRequest::parse(bad.clone(), TODAY).unwrap_err();
             assert_eq!(err.error_type, "InputError", "{bad}");
@@ -310,6 +531,150 @@ mod tests {
         assert!(
             ReportRequest::parse(json!({"from": "2025-11-23", "to": "2026-11-24"}), TODAY).is_err()
         );
+    }
+
+    #[test]
+    fn the_page_is_asked_for_by_format_or_by_publishing() {
+        let parse = |event| ReportRequest::parse(event, TODAY).unwrap();
+        let r = parse(json!({}));
+        assert_eq!(
+            (r.format, r.publish, r.top),
+            (Format::Json, false, DEFAULT_TOP)
+        );
+        let r = parse(json!({"format": " HTML ", "top": 10}));
+        assert_eq!((r.format, r.publish, r.top), (Format::Html, false, 10));
+        let r = parse(json!({"publish": true}));
+        assert_eq!((r.format, r.publish), (Format::Html, true));
+        let r = parse(json!({"format": "html", "publish": true}));
+        assert_eq!((r.format, r.publish), (Format::Html, true));
+        let err = ReportRequest::parse(json!({"format": "pdf"}), TODAY).unwrap_err();
+        assert!(err.message.contains("\"html\""), "{}", err.message);
+    }
+
+    fn summary(app: &str, day: &str, launches: u64, users: &[&str]) -> DaySummary {
+        DaySummary {
+            app_id: app.into(),
+            day: day.into(),
+            launches,
+            users: users.iter().map(|u| u.to_string()).collect(),
+            last_launch: None,
+        }
+    }
+
+    fn meta(app: &str, last: Option<&str>, deleted: Option<&str>) -> AppMeta {
+        AppMeta {
+            app_id: app.into(),
+            app_name: Some(format!("{app} name")),
+            last_launched: last.map(str::to_string),
+            deleted_at: deleted.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn days_inactive_and_deleted_apps_come_from_the_same_reads() {
+        let request =
+            ReportRequest::parse(json!({"from": "2026-11-10", "to": "2026-11-12"}), TODAY).unwrap();
+        let per_day = vec![
+            vec![
+                summary("a", "2026-11-10", 3, &["u1", "u2"]),
+                summary("b", "2026-11-10", 2, &["u2", "u3"]),
+            ],
+            vec![],
+            vec![summary("a", "2026-11-12", 1, &["u1"])],
+        ];
+        let metas = vec![
+            meta("a", Some("2026-11-12T08:00:00Z"), None),
+            meta(
+                "b",
+                Some("2026-11-10T09:00:00Z"),
+                Some("2026-11-11T10:00:00Z"),
+            ),
+            // Launched before the range only: inactive, oldest first.
+            meta("old", Some("2026-10-01T00:00:00Z"), None),
+            meta("older", Some("2026-09-01T00:00:00Z"), None),
+            // Deleted before the range: neither inactive nor deleted in the range.
+            meta(
+                "gone",
+                Some("2026-09-05T00:00:00Z"),
+                Some("2026-10-01T00:00:00Z"),
+            ),
+            // Launched after the range only: not known to be launched before it.
+            meta("later", Some("2026-11-20T00:00:00Z"), None),
+            // Deleted after the range.
+            meta(
+                "gone-later",
+                Some("2026-11-01T00:00:00Z"),
+                Some("2026-11-13T00:00:00Z"),
+            ),
+            // Never launched (a deletion seen, nothing else), deleted in the range.
+            meta("never", None, Some("2026-11-12T23:59:59Z")),
+        ];
+        let report = assemble(&request, per_day, metas);
+        assert_eq!(
+            report.days,
+            vec![
+                DayUsage {
+                    day: "2026-11-10".into(),
+                    launches: 5,
+                    unique_users: 3
+                },
+                DayUsage {
+                    day: "2026-11-11".into(),
+                    launches: 0,
+                    unique_users: 0
+                },
+                DayUsage {
+                    day: "2026-11-12".into(),
+                    launches: 1,
+                    unique_users: 1
+                },
+            ]
+        );
+        assert_eq!(
+            report.totals,
+            Totals {
+                launches: 6,
+                unique_users: 3,
+                apps: 2
+            }
+        );
+        let inactive: Vec<&str> = report
+            .inactive_apps
+            .iter()
+            .map(|a| a.app_id.as_str())
+            .collect();
+        assert_eq!(
+            inactive,
+            ["older", "old"],
+            "deleted apps are cleaned up already"
+        );
+        let deleted: Vec<&str> = report
+            .deleted_apps
+            .iter()
+            .map(|a| a.app_id.as_str())
+            .collect();
+        assert_eq!(deleted, ["never", "b"]);
+        assert_eq!(
+            report.deleted_apps[1].last_launched.as_deref(),
+            Some("2026-11-10T09:00:00Z")
+        );
+
+        // Narrowed to one app, every list is about that app only.
+        let one = ReportRequest::parse(
+            json!({"from": "2026-11-10", "to": "2026-11-12", "app_id": "old"}),
+            TODAY,
+        )
+        .unwrap();
+        let report = assemble(
+            &one,
+            vec![vec![], vec![], vec![]],
+            vec![
+                meta("old", Some("2026-10-01T00:00:00Z"), None),
+                meta("b", None, Some("2026-11-11T00:00:00Z")),
+            ],
+        );
+        assert_eq!(report.inactive_apps.len(), 1);
+        assert!(report.deleted_apps.is_empty());
     }
 
     #[test]
@@ -332,6 +697,9 @@ mod tests {
                 unique_users: 3,
                 apps: 1,
             },
+            days: vec![],
+            inactive_apps: vec![],
+            deleted_apps: vec![],
         };
         let table = render_table(&report);
         assert!(table.contains("12 launches by 3 unique users across 1 apps"));

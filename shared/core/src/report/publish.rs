@@ -1,0 +1,294 @@
+//! Publishing the page: it is written to a private S3 bucket and shared as a pre-signed GET URL,
+//! so whoever gets the link can read that one page for a limited time, and nobody else can.
+
+use std::time::Duration;
+
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::config::{ConfigError, REPORT_BUCKET, REPORT_PREFIX, REPORT_URL_SECONDS, number};
+
+pub const DEFAULT_PREFIX: &str = "reports/";
+pub const DEFAULT_URL_SECONDS: u64 = 3600;
+/// SigV4 pre-signed URLs are valid for at most seven days.
+pub const MAX_URL_SECONDS: u64 = 7 * 24 * 3600;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishConfig {
+    pub bucket: String,
+    /// Empty, or ending with `/`.
+    pub prefix: String,
+    pub url_seconds: u64,
+}
+
+impl PublishConfig {
+    pub fn from_env() -> Result<PublishConfig, ConfigError> {
+        PublishConfig::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<PublishConfig, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let bucket = get(REPORT_BUCKET).ok_or(ConfigError::Missing {
+            var: REPORT_BUCKET,
+            expected: "the name of the S3 bucket the report page is published to (the stack's ReportBucket)",
+        })?;
+        let valid_bucket = (3..=63).contains(&bucket.len())
+            && bucket
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+        if !valid_bucket {
+            return Err(ConfigError::Invalid {
+                var: REPORT_BUCKET,
+                value: bucket,
+                expected: "a bucket name (3 to 63 lower-case letters, digits, '-' or '.'), not an ARN or URL"
+                    .into(),
+            });
+        }
+        // A leading slash would make an empty first path segment in the key; S3 keeps it.
+        let prefix = match get(REPORT_PREFIX) {
+            None => DEFAULT_PREFIX.to_string(),
+            Some(p) => {
+                let p = p.trim_start_matches('/');
+                if p.is_empty() || p.ends_with('/') {
+                    p.to_string()
+                } else {
+                    format!("{p}/")
+                }
+            }
+        };
+        let url_seconds = number(
+            REPORT_URL_SECONDS,
+            get(REPORT_URL_SECONDS),
+            1,
+            MAX_URL_SECONDS,
+        )?
+        .unwrap_or(DEFAULT_URL_SECONDS);
+        Ok(PublishConfig {
+            bucket,
+            prefix,
+            url_seconds,
+        })
+    }
+
+    /// Where the page of one range (and app, if the report was narrowed to one) is kept. The
+    /// same range overwrites the same key, so daily publishing keeps one page per range.
+    pub fn key(&self, from: &str, to: &str, app_id: Option<&str>) -> String {
+        let app = app_id
+            .map(|id| {
+                let safe: String = id
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '-' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                format!("-{safe}")
+            })
+            .unwrap_or_default();
+        format!("{}usage-{from}-{to}{app}.html", self.prefix)
+    }
+}
+
+/// Where the page went and how to read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Published {
+    pub bucket: String,
+    pub key: String,
+    /// A pre-signed GET URL: anyone holding it can read this page until it expires.
+    pub url: String,
+    pub url_expires_at: String,
+    pub url_expires_in_seconds: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(
+        "the S3 bucket {bucket:?} does not exist: deploy infra/template.yaml (ReportBucket) or fix \
+         {REPORT_BUCKET}"
+    )]
+    MissingBucket { bucket: String },
+    #[error(
+        "S3 refused PutObject of {key:?} in bucket {bucket:?}: the report function's role needs \
+         s3:PutObject (and s3:GetObject, for the link) on arn:aws:s3:::{bucket}/{key}: {detail}"
+    )]
+    Denied {
+        bucket: String,
+        key: String,
+        detail: String,
+    },
+    #[error("S3 PutObject of {key:?} in bucket {bucket:?} failed: {detail}")]
+    Put {
+        bucket: String,
+        key: String,
+        detail: String,
+    },
+    #[error("could not pre-sign the link to {key:?}: {detail}")]
+    Presign { key: String, detail: String },
+}
+
+/// The S3 client and where pages go, built once per cold start.
+#[derive(Debug, Clone)]
+pub struct Publisher {
+    client: aws_sdk_s3::Client,
+    pub config: PublishConfig,
+}
+
+impl Publisher {
+    pub fn new(sdk: &aws_config::SdkConfig, config: PublishConfig) -> Publisher {
+        let mut builder = aws_sdk_s3::config::Builder::from(sdk);
+        // A custom endpoint (moto, a local S3) has no per-bucket host names to resolve.
+        if sdk.endpoint_url().is_some() {
+            builder = builder.force_path_style(true);
+        }
+        Publisher {
+            client: aws_sdk_s3::Client::from_conf(builder.build()),
+            config,
+        }
+    }
+
+    /// Writes `html` under `key` and returns a pre-signed GET URL for it.
+    pub async fn publish(
+        &self,
+        key: &str,
+        html: String,
+        now: OffsetDateTime,
+    ) -> Result<Published, PublishError> {
+        let bucket = &self.config.bucket;
+        self.client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(ByteStream::from(html.into_bytes()))
+            .content_type("text/html; charset=utf-8")
+            // Each publication replaces the page under the same key; a cached copy would be stale.
+            .cache_control("no-cache")
+            .send()
+            .await
+            .map_err(|err| put_error(bucket, key, err))?;
+
+        let expires_in = Duration::from_secs(self.config.url_seconds);
+        let presigning = PresigningConfig::builder()
+            .start_time(now.into())
+            .expires_in(expires_in)
+            .build()
+            .map_err(|err| PublishError::Presign {
+                key: key.to_string(),
+                detail: err.to_string(),
+            })?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .presigned(presigning)
+            .await
+            .map_err(|err| PublishError::Presign {
+                key: key.to_string(),
+                detail: DisplayErrorContext(&err).to_string(),
+            })?;
+        let expires_at = super::utc_seconds(now + expires_in);
+        Ok(Published {
+            bucket: bucket.clone(),
+            key: key.to_string(),
+            url: request.uri().to_string(),
+            url_expires_at: expires_at,
+            url_expires_in_seconds: self.config.url_seconds,
+        })
+    }
+}
+
+fn put_error<E, R>(bucket: &str, key: &str, err: SdkError<E, R>) -> PublishError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let (bucket, key) = (bucket.to_string(), key.to_string());
+    let code = err
+        .as_service_error()
+        .and_then(|e| e.code())
+        .map(str::to_string);
+    let detail = DisplayErrorContext(&err).to_string();
+    match code.as_deref() {
+        Some("NoSuchBucket") => PublishError::MissingBucket { bucket },
+        Some("AccessDenied") => PublishError::Denied {
+            bucket,
+            key,
+            detail,
+        },
+        _ => PublishError::Put {
+            bucket,
+            key,
+            detail,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<PublishConfig, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        PublishConfig::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn the_bucket_is_required_and_named_in_the_error() {
+        let err = config(&[]).unwrap_err();
+        assert!(err.to_string().contains(REPORT_BUCKET), "{err}");
+        let err = config(&[(REPORT_BUCKET, "  ")]).unwrap_err();
+        assert!(err.to_string().contains(REPORT_BUCKET), "{err}");
+        let err = config(&[(REPORT_BUCKET, "arn:aws:s3:::reports")]).unwrap_err();
+        assert!(err.to_string().contains("not an ARN"), "{err}");
+    }
+
+    #[test]
+    fn defaults_and_prefixes() {
+        let c = config(&[(REPORT_BUCKET, "my-reports")]).unwrap();
+        assert_eq!(
+            c,
+            PublishConfig {
+                bucket: "my-reports".into(),
+                prefix: "reports/".into(),
+                url_seconds: 3600,
+            }
+        );
+        assert_eq!(
+            c.key("2026-11-01", "2026-11-30", None),
+            "reports/usage-2026-11-01-2026-11-30.html"
+        );
+        assert_eq!(
+            c.key("2026-11-01", "2026-11-30", Some("ab/c d")),
+            "reports/usage-2026-11-01-2026-11-30-ab_c_d.html"
+        );
+        let c = config(&[
+            (REPORT_BUCKET, "b.example"),
+            (REPORT_PREFIX, "/dash"),
+            (REPORT_URL_SECONDS, "600"),
+        ])
+        .unwrap();
+        assert_eq!((c.prefix.as_str(), c.url_seconds), ("dash/", 600));
+        let c = config(&[(REPORT_BUCKET, "bbb"), (REPORT_PREFIX, "/")]).unwrap();
+        assert_eq!(c.key("a", "b", None), "usage-a-b.html");
+        for bad in ["0", "604801", "an hour"] {
+            let err = config(&[(REPORT_BUCKET, "bbb"), (REPORT_URL_SECONDS, bad)]).unwrap_err();
+            assert!(err.to_string().contains(REPORT_URL_SECONDS), "{err}");
+        }
+    }
+}
