@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PATH
 
-.PHONY: all deps build test lint run report stack-up stack-down clean tables lint-infra package
+.PHONY: all deps deps-browser build test lint run report report-html stack-up stack-down clean tables lint-infra package
 
 all: build
 
@@ -18,6 +18,26 @@ $(STAMP): scripts/requirements.txt
 	touch $(STAMP)
 
 deps: $(STAMP)
+
+## Headless Chromium (Debian's package) and playwright-core (npm, no browser download) for the
+## dashboard tests. The install is timed: on a fresh machine it is most of this target's cost.
+BROWSER_DIR := tests/integration/browser
+BROWSER_STAMP := $(BROWSER_DIR)/node_modules/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(BROWSER_STAMP): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+deps-browser: $(BROWSER_STAMP)
+	@command -v chromium >/dev/null || { \
+	  start=$$(date +%s); \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null && \
+	  echo "chromium installed in $$(( $$(date +%s) - start )) s"; }
+	@chromium --version 2>/dev/null | head -1
 
 # The template linters pin boto3 versions that clash with moto's and with each other, so each
 # gets its own virtualenv; checkov's lives inside .venv-infra so one ignored folder holds both.
@@ -40,7 +60,7 @@ build:
 	cargo build --workspace --bins
 
 ## The README's test command: formatting, lints, unit and integration tests.
-test: deps lint-infra
+test: deps deps-browser lint-infra
 	cargo fmt --all -- --check
 	cargo build --workspace --all-targets
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
@@ -77,13 +97,19 @@ package: deps
 	@for bin in $(LAMBDA_BINS); do ls -l $(LAMBDA_DIR)/$$bin/bootstrap.zip; done
 
 ## The README's run command: an emulated tenant and moto on loopback, the functions through
-## cargo-lambda: start the subscription, sync twice, print the usage report (ARGS=--json for JSON).
+## cargo-lambda: start the subscription, sync twice, print the usage report (ARGS=--json for JSON,
+## ARGS=--html for the dashboard page in .local/report.html).
 run: deps build
 	scripts/run-local.sh $(ARGS)
 
 ## The usage report as a table (ARGS=--json for JSON), from the local stack or AWS_ENDPOINT_URL.
 report: build
 	scripts/report.sh $(ARGS)
+
+## The dashboard page of the same report, written to $(REPORT_HTML) (EVENT='{"from": ...}').
+REPORT_HTML ?= .local/report.html
+report-html: build
+	REPORT_HTML=$(REPORT_HTML) scripts/report.sh --html $(if $(EVENT),'$(EVENT)')
 
 stack-up: deps build
 	scripts/stack.sh up
@@ -94,4 +120,4 @@ stack-down:
 clean:
 	scripts/stack.sh down
 	cargo clean
-	rm -rf $(VENV) $(INFRA_VENV) .local
+	rm -rf $(VENV) $(INFRA_VENV) .local $(BROWSER_DIR)/node_modules

@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 state=.local
 report_format=--table
-[ "${1:-}" = "--json" ] && report_format=--json
+case "${1:-}" in
+  --json | --html) report_format=$1 ;;
+esac
 port=${LAMBDA_PORT:-9055}
 
 cleanup() {
@@ -57,6 +59,9 @@ invoke audit-sync '{}'
 echo "== Usage per app over the last 30 days (audit-report)"
 if [ "$report_format" = "--json" ]; then
   invoke audit-report '{}'
+elif [ "$report_format" = "--html" ]; then
+  echo "\$ audit-report --html '{}' > .local/report.html"
+  scripts/report.sh --html '{}' 2>/dev/null
 else
   echo "\$ audit-report --table '{}'"
   target/debug/audit-report --table '{}' 2>/dev/null
