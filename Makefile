@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PATH
 
-.PHONY: all deps deps-browser build test lint run report report-html stack-up stack-down clean tables lint-infra package
+.PHONY: all deps deps-browser build test lint deny audit soak fuzz run report report-html stack-up stack-down clean tables lint-infra package
 
 all: build
 
@@ -60,7 +60,7 @@ build:
 	cargo build --workspace --bins
 
 ## The README's test command: formatting, lints, unit and integration tests.
-test: deps deps-browser lint-infra
+test: deps deps-browser lint-infra deny
 	cargo fmt --all -- --check
 	cargo build --workspace --all-targets
 	cargo clippy --workspace --all-targets --quiet -- -D warnings
@@ -69,6 +69,28 @@ test: deps deps-browser lint-infra
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+## The dependency tree's licenses, bans (no OpenSSL) and sources (deny.toml).
+deny: deps
+	cargo-deny check licenses bans sources
+
+## Known vulnerabilities (RustSec): needs the advisory database from github.com.
+audit: deps
+	cargo-deny check advisories
+
+## The long soak (60 sync runs with faults on both sides, kills and deadlines) and a 300 MB
+## hostile blob; prints runs, faults by kind and the final comparison with the truth.
+SOAK_RUNS ?= 60
+soak: deps build
+	cargo build -p integration-tests --tests
+	SOAK_RUNS=$(SOAK_RUNS) HOSTILE_BLOB_MB=300 cargo test -p integration-tests --test soak --test hostile -- --nocapture
+
+## Fuzz the parsers that read network input (cargo-fuzz on nightly), FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz:
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	cd fuzz && for target in blob service_error events; do \
+	  cargo +nightly fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=1024 || exit 1; done
 
 ## Offline checks of infra/template.yaml: CloudFormation and SAM lint, and checkov's security
 ## checks (each one the template skips says why in the resource's Metadata). Dummy credentials

@@ -3,6 +3,8 @@
 //!
 //! A missing tool is a loud failure, never a skipped test: `make test` installs everything.
 
+pub mod aws_proxy;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};

@@ -136,3 +136,138 @@ pub fn n(value: &Value, field: &str) -> u64 {
         .as_u64()
         .unwrap_or_else(|| panic!("{field} in {value}"))
 }
+
+/// The report the truth implies, for days `[from, to]`.
+pub fn expected_report(fx: &Fixture, from: &str, to: &str) -> Value {
+    #[derive(Default)]
+    struct App {
+        launches: u64,
+        users: BTreeSet<String>,
+    }
+    let launches: Vec<_> = fx
+        .expected()
+        .into_values()
+        .filter(|r| r.is_app_launch() && r.app_id.is_some())
+        .collect();
+    let mut apps: BTreeMap<String, App> = BTreeMap::new();
+    let mut all_users = BTreeSet::new();
+    let mut last: BTreeMap<String, String> = BTreeMap::new();
+    let mut names: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for r in &launches {
+        let app = r.app_id.clone().unwrap().to_lowercase();
+        let time = format!("{}Z", &r.creation_time[..19]);
+        let newest = last.entry(app.clone()).or_default();
+        if *newest < time {
+            *newest = time.clone();
+        }
+        if let Some(name) = &r.app_display_name {
+            let entry = names.entry(app.clone()).or_default();
+            if entry.0 < time {
+                *entry = (time.clone(), name.clone());
+            }
+        }
+        let day = &r.creation_time[..10];
+        if day < from || day > to {
+            continue;
+        }
+        let acc = apps.entry(app).or_default();
+        acc.launches += 1;
+        let user = r
+            .user_id_normalized()
+            .expect("generated launches name their user");
+        acc.users.insert(user.clone());
+        all_users.insert(user);
+    }
+    let mut rows: Vec<Value> = apps
+        .iter()
+        .map(|(id, acc)| {
+            json!({"app_id": id, "app_name": names.get(id).map(|(_, n)| n.clone()), "launches": acc.launches,
+                   "unique_users": acc.users.len(), "last_launched": last[id]})
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b["launches"]
+            .as_u64()
+            .cmp(&a["launches"].as_u64())
+            .then_with(|| a["app_id"].as_str().cmp(&b["app_id"].as_str()))
+    });
+
+    // Every day of the range, users distinct across apps.
+    let mut days: BTreeMap<String, (u64, BTreeSet<String>)> = BTreeMap::new();
+    let mut day = time::Date::parse(from, DAY).unwrap();
+    while day.to_string().as_str() <= to {
+        days.insert(day.to_string(), Default::default());
+        day = day.next_day().unwrap();
+    }
+    for r in &launches {
+        if let Some((launches, users)) = days.get_mut(&r.creation_time[..10]) {
+            *launches += 1;
+            users.insert(r.user_id_normalized().unwrap());
+        }
+    }
+    let days: Vec<Value> = days
+        .into_iter()
+        .map(|(day, (launches, users))| json!({"day": day, "launches": launches, "unique_users": users.len()}))
+        .collect();
+
+    let deleted = deletions(fx);
+    let mut inactive: Vec<(&String, &String)> = last
+        .iter()
+        .filter(|(app, at)| &at[..10] < from && !deleted.contains_key(*app))
+        .collect();
+    inactive.sort_by(|a, b| a.1.cmp(b.1).then_with(|| a.0.cmp(b.0)));
+    let inactive: Vec<Value> = inactive
+        .into_iter()
+        .map(|(app, at)| json!({"app_id": app, "app_name": names.get(app).map(|(_, n)| n.clone()), "last_launched": at}))
+        .collect();
+    let mut gone: Vec<(&String, &String)> = deleted
+        .iter()
+        .filter(|(_, at)| from <= &at[..10] && &at[..10] <= to)
+        .collect();
+    gone.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let gone: Vec<Value> = gone
+        .into_iter()
+        .map(|(app, at)| {
+            json!({"app_id": app, "app_name": names.get(app).map(|(_, n)| n.clone()),
+                                "deleted_at": at, "last_launched": last.get(app)})
+        })
+        .collect();
+
+    json!({"from": from, "to": to, "apps": rows,
+           "totals": {"launches": apps.values().map(|a| a.launches).sum::<u64>(), "unique_users": all_users.len(), "apps": apps.len()},
+           "days": days, "inactive_apps": inactive, "deleted_apps": gone})
+}
+
+const DAY: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+/// The newest `DeletePowerApp` of each app, as stored (`...Z`).
+fn deletions(fx: &Fixture) -> BTreeMap<String, String> {
+    let mut deleted: BTreeMap<String, String> = BTreeMap::new();
+    for r in fx.expected().into_values() {
+        if r.operation.as_deref() != Some("DeletePowerApp") {
+            continue;
+        }
+        let Some(app) = r.app_id.as_deref() else {
+            continue;
+        };
+        let time = format!("{}Z", &r.creation_time[..19]);
+        let newest = deleted.entry(app.to_lowercase()).or_default();
+        if *newest < time {
+            *newest = time;
+        }
+    }
+    deleted
+}
+
+/// The report without the fields the truth does not know (deletions).
+pub fn comparable(report: &Value) -> Value {
+    let mut report = report.clone();
+    for app in report["apps"].as_array_mut().unwrap() {
+        let app = app.as_object_mut().unwrap();
+        app.remove("deleted");
+        app.remove("deleted_at");
+    }
+    report
+}
+
