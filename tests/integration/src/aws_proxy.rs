@@ -65,11 +65,17 @@ impl AwsFaultProxy {
             .await
             .expect("a loopback port");
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let app = axum::Router::new().fallback(forward).with_state(state.clone());
+        let app = axum::Router::new()
+            .fallback(forward)
+            .with_state(state.clone());
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.expect("the proxy serves");
         });
-        AwsFaultProxy { state, endpoint, task }
+        AwsFaultProxy {
+            state,
+            endpoint,
+            task,
+        }
     }
 
     pub fn set_faults(&self, faults: AwsFaults) {
@@ -125,7 +131,11 @@ fn pick(state: &ProxyState, target: &str) -> Option<(&'static str, Fault)> {
                     "ThrottlingException",
                     "Rate of requests exceeds the allowed throughput.",
                 ),
-                "server_error" => Fault::Error(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", "Internal server error"),
+                "server_error" => Fault::Error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalServerError",
+                    "Internal server error",
+                ),
                 "cut_before" => Fault::CutBefore,
                 "cut_after" => Fault::CutAfter,
                 _ if target.ends_with(".BatchWriteItem") => Fault::PartialBatch,
@@ -139,14 +149,21 @@ fn pick(state: &ProxyState, target: &str) -> Option<(&'static str, Fault)> {
 
 /// A body that fails at once: the client sees the connection break.
 fn cut() -> Response {
-    let stream = futures::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::other("cut")) });
+    let stream =
+        futures::stream::once(async { Err::<Bytes, std::io::Error>(std::io::Error::other("cut")) });
     Response::builder()
         .status(StatusCode::OK)
         .body(Body::from_stream(stream))
         .unwrap()
 }
 
-async fn forward(State(state): State<Arc<ProxyState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn forward(
+    State(state): State<Arc<ProxyState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
@@ -161,7 +178,12 @@ async fn forward(State(state): State<Arc<ProxyState>>, method: Method, uri: Uri,
     match &fault {
         Some((_, Fault::Error(status, kind, message))) => {
             let payload = json!({"__type": format!("com.amazonaws.dynamodb.v20120810#{kind}"), "message": message});
-            return (*status, [("content-type", "application/x-amz-json-1.0")], payload.to_string()).into_response();
+            return (
+                *status,
+                [("content-type", "application/x-amz-json-1.0")],
+                payload.to_string(),
+            )
+                .into_response();
         }
         Some((_, Fault::CutBefore)) => return cut(),
         Some((_, Fault::PartialBatch)) => {
@@ -186,7 +208,11 @@ async fn forward(State(state): State<Arc<ProxyState>>, method: Method, uri: Uri,
         _ => {}
     }
 
-    let url = format!("{}{}", state.target, uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+    let url = format!(
+        "{}{}",
+        state.target,
+        uri.path_and_query().map(|p| p.as_str()).unwrap_or("/")
+    );
     let mut request = state.http.request(method, url).body(body);
     for (name, value) in headers.iter() {
         if name != "host" && name != "content-length" {
@@ -206,11 +232,17 @@ async fn forward(State(state): State<Arc<ProxyState>>, method: Method, uri: Uri,
     }
     let answer_body = match withheld {
         Some(held) if status.is_success() => {
-            let mut reply: Value = serde_json::from_slice(&answer_body).unwrap_or_else(|_| json!({}));
-            let unprocessed = reply["UnprocessedItems"].as_object().cloned().unwrap_or_default();
+            let mut reply: Value =
+                serde_json::from_slice(&answer_body).unwrap_or_else(|_| json!({}));
+            let unprocessed = reply["UnprocessedItems"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
             let mut merged = unprocessed;
             for (table, writes) in held.as_object().cloned().unwrap_or_default() {
-                let entry = merged.entry(table).or_insert_with(|| Value::Array(Vec::new()));
+                let entry = merged
+                    .entry(table)
+                    .or_insert_with(|| Value::Array(Vec::new()));
                 if let (Some(list), Some(more)) = (entry.as_array_mut(), writes.as_array()) {
                     list.extend(more.iter().cloned());
                 }

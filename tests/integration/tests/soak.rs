@@ -13,7 +13,9 @@ use std::time::Duration;
 use common::{FUNCTION, Fixture, comparable, expected_report, small_tenant};
 use integration_tests::aws_proxy::{AwsFaultProxy, AwsFaults};
 use integration_tests::{function_binary, invoke, with_vars};
-use o365_emulator::{ContentType, EmulatorConfig, FaultKind, GeneratorConfig, RandomFault, RandomFaults};
+use o365_emulator::{
+    ContentType, EmulatorConfig, FaultKind, GeneratorConfig, RandomFault, RandomFaults,
+};
 use rand::{RngExt, SeedableRng};
 use serde_json::{Value, json};
 
@@ -34,7 +36,12 @@ const USERS: [&str; 6] = [
 
 /// A fresh blob of launches (both shapes), flows and noise, sometimes re-delivering earlier
 /// records, sometimes visible only a few seconds later.
-fn new_content(fx: &Fixture, rng: &mut rand::rngs::StdRng, serial: &mut u64, earlier: &mut Vec<Value>) {
+fn new_content(
+    fx: &Fixture,
+    rng: &mut rand::rngs::StdRng,
+    serial: &mut u64,
+    earlier: &mut Vec<Value>,
+) {
     let now = fx.tenant.now();
     let mut records = Vec::new();
     for _ in 0..rng.random_range(5..40) {
@@ -42,22 +49,30 @@ fn new_content(fx: &Fixture, rng: &mut rand::rngs::StdRng, serial: &mut u64, ear
         let id = format!("50a50a50-0000-4000-8000-{:012}", *serial);
         let minutes_ago = rng.random_range(1..180);
         let time = (now - time::Duration::minutes(minutes_ago))
-            .format(time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"))
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second]"
+            ))
             .unwrap();
         let app = APPS[rng.random_range(0..APPS.len())];
         let user = USERS[rng.random_range(0..USERS.len())];
         let record = match rng.random_range(0..10) {
-            0..=4 => json!({"Id": id, "RecordType": 256, "CreationTime": time, "Operation": "LaunchPowerApp",
+            0..=4 => {
+                json!({"Id": id, "RecordType": 256, "CreationTime": time, "Operation": "LaunchPowerApp",
                 "Workload": "PowerPlatform", "UserId": user,
                 "PropertyCollection": [{"Name": "powerplatform.analytics.resource.power_app.id", "Value": app},
-                    {"Name": "powerplatform.analytics.resource.power_app.display_name", "Value": format!("Soak {}", &app[34..])}]}),
-            5..=6 => json!({"Id": id, "RecordType": 45, "CreationTime": time, "Operation": "LaunchPowerApp",
-                "Workload": "PowerApps", "UserId": user, "AppName": app}),
+                    {"Name": "powerplatform.analytics.resource.power_app.display_name", "Value": format!("Soak {}", &app[34..])}]})
+            }
+            5..=6 => {
+                json!({"Id": id, "RecordType": 45, "CreationTime": time, "Operation": "LaunchPowerApp",
+                "Workload": "PowerApps", "UserId": user, "AppName": app})
+            }
             7 => json!({"Id": id, "RecordType": 30, "CreationTime": time, "Operation": "EditFlow",
                 "Workload": "MicrosoftFlow", "UserId": user,
                 "FlowDetailsUrl": format!("https://make.powerautomate.com/flows/{app}")}),
-            _ => json!({"Id": id, "RecordType": 6, "CreationTime": time, "Operation": "FileAccessed",
-                "Workload": "SharePoint", "UserId": user}),
+            _ => {
+                json!({"Id": id, "RecordType": 6, "CreationTime": time, "Operation": "FileAccessed",
+                "Workload": "SharePoint", "UserId": user})
+            }
         };
         earlier.push(record.clone());
         records.push(record);
@@ -69,13 +84,24 @@ fn new_content(fx: &Fixture, rng: &mut rand::rngs::StdRng, serial: &mut u64, ear
     }
     let late = rng.random_bool(0.3);
     let available_at = late.then(|| now + time::Duration::seconds(rng.random_range(1..6)));
-    fx.tenant.add_blob(ContentType::General, now - time::Duration::minutes(rng.random_range(0..60)), available_at, records);
+    fx.tenant.add_blob(
+        ContentType::General,
+        now - time::Duration::minutes(rng.random_range(0..60)),
+        available_at,
+        records,
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn soak_with_faults_on_both_sides_loses_and_duplicates_nothing() {
-    let runs: usize = std::env::var("SOAK_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
-    let seed: u64 = std::env::var("SOAK_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(20261124);
+    let runs: usize = std::env::var("SOAK_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8);
+    let seed: u64 = std::env::var("SOAK_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20261124);
     let fx = Fixture::new(EmulatorConfig {
         generator: GeneratorConfig {
             hours_before: 6,
@@ -85,7 +111,10 @@ async fn soak_with_faults_on_both_sides_loses_and_duplicates_nothing() {
     })
     .await;
     let proxy = AwsFaultProxy::start(&fx.moto.endpoint, seed).await;
-    let env = with_vars(fx.env.clone(), &[("AWS_ENDPOINT_URL", proxy.endpoint.as_str())]);
+    let env = with_vars(
+        fx.env.clone(),
+        &[("AWS_ENDPOINT_URL", proxy.endpoint.as_str())],
+    );
 
     let fault = |fault, probability| RandomFault { fault, probability };
     fx.tenant.set_random_faults(RandomFaults {
@@ -139,7 +168,9 @@ async fn soak_with_faults_on_both_sides_loses_and_duplicates_nothing() {
             2 => {
                 let env = with_vars(env.clone(), &[("AUDIT_LOGS_MAX_RUN_SECONDS", "1")]);
                 match invoke(FUNCTION, &env, &json!({})).await {
-                    run if run.status.success() && run.reply["complete"] == json!(true) => "deadline_complete",
+                    run if run.status.success() && run.reply["complete"] == json!(true) => {
+                        "deadline_complete"
+                    }
                     run if run.status.success() => "deadline_stopped",
                     _ => "failed",
                 }
@@ -165,14 +196,21 @@ async fn soak_with_faults_on_both_sides_loses_and_duplicates_nothing() {
         if run.status.success() && run.reply["complete"] == json!(true) {
             break;
         }
-        assert!(final_runs < 4, "no complete run after the storm: {}", run.stdout);
+        assert!(
+            final_runs < 4,
+            "no complete run after the storm: {}",
+            run.stdout
+        );
     }
 
     let stored = fx.stored().await.len();
     fx.assert_exactly_the_truth().await;
     let (first, last) = {
-        let days: std::collections::BTreeSet<String> =
-            fx.expected().values().map(|r| r.creation_time[..10].to_string()).collect();
+        let days: std::collections::BTreeSet<String> = fx
+            .expected()
+            .values()
+            .map(|r| r.creation_time[..10].to_string())
+            .collect();
         (days.first().unwrap().clone(), days.last().unwrap().clone())
     };
     let report = invoke("audit-report", &env, &json!({"from": first, "to": last})).await;
@@ -183,5 +221,8 @@ async fn soak_with_faults_on_both_sides_loses_and_duplicates_nothing() {
         "soak: {runs} runs {outcomes:?}, then {final_runs} clean run(s); Microsoft-side faults {ms_faults:?}; \
          AWS-side faults {aws_faults:?}; stored {stored} events = the truth exactly; report = the truth's counts"
     );
-    assert!(ms_faults.values().sum::<u64>() > 0 && aws_faults.values().sum::<u64>() > 0, "faults were injected");
+    assert!(
+        ms_faults.values().sum::<u64>() > 0 && aws_faults.values().sum::<u64>() > 0,
+        "faults were injected"
+    );
 }

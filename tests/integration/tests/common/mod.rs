@@ -270,4 +270,3 @@ pub fn comparable(report: &Value) -> Value {
     }
     report
 }
-
