@@ -9,7 +9,7 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use crate::config::{Config, TokenVersion};
-use crate::retry::{RetryPolicy, parse_retry_after};
+use crate::retry::{RetryPolicy, retry_after};
 use crate::secret::ClientSecret;
 
 /// A bearer token. Like the secret, it never appears in `Debug` output.
@@ -232,11 +232,7 @@ impl TokenProvider {
                 ),
                 Ok(resp) => {
                     let status = resp.status();
-                    let retry_after = resp
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(parse_retry_after);
+                    let retry_after = retry_after(resp.headers());
                     let body = resp.bytes().await;
                     match (status.is_success(), body) {
                         (_, Err(err)) => (

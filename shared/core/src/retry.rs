@@ -58,6 +58,14 @@ impl RetryPolicy {
     }
 }
 
+/// The `Retry-After` of a response, if it has one in seconds.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after)
+}
+
 /// Reads a `Retry-After` header given in seconds. The HTTP-date form is not used by Microsoft's
 /// services for this API, and a wrong guess would only cost one backoff step.
 pub fn parse_retry_after(value: &str) -> Option<Duration> {

@@ -24,7 +24,7 @@ pub use window::{MAX_WINDOW, RETENTION, TimeWindow, format_query, format_utc, pa
 
 use crate::auth::TokenProvider;
 use crate::config::{Config, ContentType};
-use crate::retry::{RetryPolicy, parse_retry_after};
+use crate::retry::{RetryPolicy, retry_after};
 
 /// A subscription as `subscriptions/list` and `subscriptions/start` report it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -345,11 +345,7 @@ impl ManagementClient {
                 }
                 Ok(resp) => {
                     let status = resp.status();
-                    let retry_after = resp
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(parse_retry_after);
+                    let retry_after = retry_after(resp.headers());
                     let body = read_error_body(resp).await;
                     let error = ServiceError::from_body(status.as_u16(), &body);
                     if status == StatusCode::UNAUTHORIZED {

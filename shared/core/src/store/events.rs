@@ -6,7 +6,7 @@ use std::io::Write;
 
 use audit_records::{AppKind, AuditEvent};
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{BATCH_WRITE_MAX, Item, Store, StoreError, n, s};
 
@@ -145,22 +145,18 @@ impl Store {
                     ))
                 })
                 .collect();
-            let mut writes = Vec::new();
+            let mut items = Vec::new();
             for event in unique {
                 let key = event_key(event);
                 if existing.contains(&(key.pk, key.sk)) {
                     outcome.duplicates += 1;
                 } else {
-                    let put = PutRequest::builder()
-                        .set_item(Some(event_item(event, content_id)))
-                        .build()
-                        .expect("the item is set");
-                    writes.push(WriteRequest::builder().put_request(put).build());
+                    items.push(event_item(event, content_id));
                 }
             }
-            let written = writes.len() as u64;
-            if !writes.is_empty() {
-                outcome.write_requests += self.batch_write(&self.events_table, writes).await?;
+            let written = items.len() as u64;
+            if !items.is_empty() {
+                outcome.write_requests += self.put_all(&self.events_table, items).await?;
             }
             outcome.new += written;
         }

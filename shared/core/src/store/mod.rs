@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
 
 pub use events::{
     EVENT_SK_PREFIX, EventKey, NO_APP, WriteOutcome, day_of, event_item, event_key, is_app_event,
@@ -177,6 +177,51 @@ impl Store {
         Ok(sent)
     }
 
+    /// Puts any number of items, 25 per BatchWriteItem. Returns the requests sent.
+    async fn put_all(
+        &self,
+        table: &str,
+        items: impl IntoIterator<Item = Item>,
+    ) -> Result<u32, StoreError> {
+        let writes = items.into_iter().map(|item| {
+            let put = PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .expect("the item is set");
+            WriteRequest::builder().put_request(put).build()
+        });
+        self.write_all(table, writes).await
+    }
+
+    /// Deletes any number of items by key, 25 per BatchWriteItem. Returns the requests sent.
+    async fn delete_all(
+        &self,
+        table: &str,
+        keys: impl IntoIterator<Item = Item>,
+    ) -> Result<u32, StoreError> {
+        let writes = keys.into_iter().map(|key| {
+            let delete = DeleteRequest::builder()
+                .set_key(Some(key))
+                .build()
+                .expect("the key is set");
+            WriteRequest::builder().delete_request(delete).build()
+        });
+        self.write_all(table, writes).await
+    }
+
+    async fn write_all(
+        &self,
+        table: &str,
+        writes: impl Iterator<Item = WriteRequest>,
+    ) -> Result<u32, StoreError> {
+        let writes: Vec<WriteRequest> = writes.collect();
+        let mut requests = 0;
+        for chunk in writes.chunks(BATCH_WRITE_MAX) {
+            requests += self.batch_write(table, chunk.to_vec()).await?;
+        }
+        Ok(requests)
+    }
+
     /// Reads up to 100 keys with BatchGetItem (projection: the key), retrying `UnprocessedKeys`.
     /// Returns the keys that exist.
     async fn batch_existing(&self, table: &str, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
@@ -256,6 +301,12 @@ impl Store {
         }
         Ok(items)
     }
+}
+
+/// A conditional write that found its condition false: for "only if newer" writes and locks,
+/// an answer, not an error.
+pub(crate) fn is_conditional_failure<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> bool {
+    err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
 }
 
 pub(crate) fn s(value: impl Into<String>) -> AttributeValue {

@@ -3,12 +3,10 @@
 
 use std::collections::HashSet;
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
 use time::OffsetDateTime;
 
 use super::usage::AppDay;
-use super::{BATCH_WRITE_MAX, Item, Store, StoreError, get_s, n, s};
+use super::{Item, Store, StoreError, get_s, is_conditional_failure, n, s};
 use crate::api::{format_utc, parse_api_time};
 
 /// How long a ledger entry outlives its blob's `contentExpiration`: past that the API cannot
@@ -119,12 +117,7 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err)
-                if err.as_service_error().and_then(|e| e.code())
-                    == Some("ConditionalCheckFailedException") =>
-            {
-                Ok(())
-            }
+            Err(err) if is_conditional_failure(&err) => Ok(()),
             Err(err) => Err(StoreError::from_sdk("PutItem", &self.state_table, err)),
         }
     }
@@ -154,72 +147,48 @@ impl Store {
     }
 
     pub async fn record_ledger(&self, entries: &[LedgerEntry]) -> Result<u32, StoreError> {
-        let mut requests = 0;
-        for chunk in entries.chunks(BATCH_WRITE_MAX) {
-            let writes = chunk
-                .iter()
-                .map(|entry| {
-                    let expires = entry
-                        .content_expiration
-                        .unwrap_or(entry.content_created + crate::api::RETENTION)
-                        + LEDGER_GRACE;
-                    let item = Item::from([
-                        ("pk".into(), s(format!("LEDGER#{}", entry.content_type))),
-                        (
-                            "sk".into(),
-                            s(ledger_sk(entry.content_created, &entry.content_id)),
-                        ),
-                        ("content_id".into(), s(&entry.content_id)),
-                        (
-                            "content_created".into(),
-                            s(sortable_time(entry.content_created)),
-                        ),
-                        ("status".into(), s(entry.status.as_str())),
-                        ("records".into(), n(entry.records)),
-                        ("kept".into(), n(entry.kept)),
-                        ("rejected".into(), n(entry.rejected)),
-                        (
-                            "processed_at".into(),
-                            s(format_utc(OffsetDateTime::now_utc())),
-                        ),
-                        ("expires_at".into(), n(expires.unix_timestamp())),
-                    ]);
-                    let put = PutRequest::builder()
-                        .set_item(Some(item))
-                        .build()
-                        .expect("item set");
-                    WriteRequest::builder().put_request(put).build()
-                })
-                .collect();
-            requests += self.batch_write(&self.state_table, writes).await?;
-        }
-        Ok(requests)
+        let items = entries.iter().map(|entry| {
+            let expires = entry
+                .content_expiration
+                .unwrap_or(entry.content_created + crate::api::RETENTION)
+                + LEDGER_GRACE;
+            Item::from([
+                ("pk".into(), s(format!("LEDGER#{}", entry.content_type))),
+                (
+                    "sk".into(),
+                    s(ledger_sk(entry.content_created, &entry.content_id)),
+                ),
+                ("content_id".into(), s(&entry.content_id)),
+                (
+                    "content_created".into(),
+                    s(sortable_time(entry.content_created)),
+                ),
+                ("status".into(), s(entry.status.as_str())),
+                ("records".into(), n(entry.records)),
+                ("kept".into(), n(entry.kept)),
+                ("rejected".into(), n(entry.rejected)),
+                (
+                    "processed_at".into(),
+                    s(format_utc(OffsetDateTime::now_utc())),
+                ),
+                ("expires_at".into(), n(expires.unix_timestamp())),
+            ])
+        });
+        self.put_all(&self.state_table, items).await
     }
 
     /// Records that these app-days' summaries must be rebuilt. Written before the events, so a
     /// crash between the two leaves the marker behind and the next run rebuilds them.
     pub async fn mark_dirty(&self, app_days: &[AppDay]) -> Result<u32, StoreError> {
-        let mut requests = 0;
-        for chunk in app_days.chunks(BATCH_WRITE_MAX) {
-            let writes = chunk
-                .iter()
-                .map(|ad| {
-                    let item = Item::from([
-                        ("pk".into(), s("DIRTY")),
-                        ("sk".into(), s(ad.marker_sk())),
-                        ("app_id".into(), s(&ad.app_id)),
-                        ("day".into(), s(&ad.day)),
-                    ]);
-                    let put = PutRequest::builder()
-                        .set_item(Some(item))
-                        .build()
-                        .expect("item set");
-                    WriteRequest::builder().put_request(put).build()
-                })
-                .collect();
-            requests += self.batch_write(&self.state_table, writes).await?;
-        }
-        Ok(requests)
+        let items = app_days.iter().map(|ad| {
+            Item::from([
+                ("pk".into(), s("DIRTY")),
+                ("sk".into(), s(ad.marker_sk())),
+                ("app_id".into(), s(&ad.app_id)),
+                ("day".into(), s(&ad.day)),
+            ])
+        });
+        self.put_all(&self.state_table, items).await
     }
 
     pub async fn dirty_app_days(&self) -> Result<Vec<AppDay>, StoreError> {
@@ -238,22 +207,10 @@ impl Store {
     }
 
     pub async fn clear_dirty(&self, app_days: &[AppDay]) -> Result<u32, StoreError> {
-        let mut requests = 0;
-        for chunk in app_days.chunks(BATCH_WRITE_MAX) {
-            let writes = chunk
-                .iter()
-                .map(|ad| {
-                    let delete = DeleteRequest::builder()
-                        .key("pk", s("DIRTY"))
-                        .key("sk", s(ad.marker_sk()))
-                        .build()
-                        .expect("key set");
-                    WriteRequest::builder().delete_request(delete).build()
-                })
-                .collect();
-            requests += self.batch_write(&self.state_table, writes).await?;
-        }
-        Ok(requests)
+        let keys = app_days
+            .iter()
+            .map(|ad| Item::from([("pk".into(), s("DIRTY")), ("sk".into(), s(ad.marker_sk()))]));
+        self.delete_all(&self.state_table, keys).await
     }
 
     /// Takes the run lock for `lease`, unless another live run holds it. Returns `None` when it
@@ -284,12 +241,7 @@ impl Store {
             Ok(_) => Ok(Some(Lock {
                 owner: owner.to_string(),
             })),
-            Err(err)
-                if err.as_service_error().and_then(|e| e.code())
-                    == Some("ConditionalCheckFailedException") =>
-            {
-                Ok(None)
-            }
+            Err(err) if is_conditional_failure(&err) => Ok(None),
             Err(err) => Err(StoreError::from_sdk("PutItem", &self.state_table, err)),
         }
     }
@@ -317,12 +269,7 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err)
-                if err.as_service_error().and_then(|e| e.code())
-                    == Some("ConditionalCheckFailedException") =>
-            {
-                Ok(())
-            }
+            Err(err) if is_conditional_failure(&err) => Ok(()),
             Err(err) => Err(StoreError::from_sdk("DeleteItem", &self.state_table, err)),
         }
     }

@@ -9,11 +9,10 @@
 
 use std::collections::BTreeSet;
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::events::app_day_pk;
-use super::{Item, Store, StoreError, get_n, get_s, n, s};
+use super::{Item, Store, StoreError, get_n, get_s, is_conditional_failure, n, s};
 
 /// Users per summary item: at most ~100 bytes each, so a shard stays under ~300 KB.
 pub const USERS_PER_SHARD: usize = 3000;
@@ -110,12 +109,6 @@ type MaxUpdate = (
     &'static str,
     Vec<(&'static str, AttributeValue)>,
 );
-
-fn is_conditional_failure<E: ProvideErrorMetadata>(
-    err: &aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
-) -> bool {
-    err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
-}
 
 impl Store {
     /// Rebuilds the day summaries of one app from its events, then its per-app facts, once.
