@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export PATH
 
-.PHONY: all deps deps-browser build test lint deny audit soak fuzz run report report-html stack-up stack-down clean tables lint-infra package
+.PHONY: all deps deps-browser build test lint deny audit soak fuzz run report report-html stack-up stack-down clean tables lint-infra package bench
 
 all: build
 
@@ -117,6 +117,16 @@ package: deps
 	cargo lambda build --release --arm64 --lambda-dir $(LAMBDA_DIR) --output-format zip \
 	  $(addprefix --bin ,$(LAMBDA_BINS))
 	@for bin in $(LAMBDA_BINS); do ls -l $(LAMBDA_DIR)/$$bin/bootstrap.zip; done
+
+## Performance (BENCHMARKS.md): tenants of 10k, 100k and 1M records through parsing, the sync into a
+## black-hole DynamoDB and into moto, a baseline, cold starts; then the criterion micro-benchmarks.
+## Release build. BENCH_SIZES=10k,100k limits the sizes (see bench/src/main.rs for the rest).
+## The table is printed and written to target/bench/results.md.
+bench: deps
+	cargo build --release -p audit-bench -p audit-sync -p audit-subscription -p audit-report
+	target/release/audit-bench
+	cargo bench -p audit-records --bench parse -- --warm-up-time 1 --measurement-time 3
+	cargo bench -p audit-core --bench items -- --warm-up-time 1 --measurement-time 3
 
 ## The README's run command: an emulated tenant and moto on loopback, the functions through
 ## cargo-lambda: start the subscription, sync twice, print the usage report (ARGS=--json for JSON,

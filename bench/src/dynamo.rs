@@ -1,0 +1,447 @@
+//! A DynamoDB endpoint on loopback that counts what the client sends: requests by operation,
+//! items written, and the write units they would cost. It either answers every call as if it
+//! succeeded and stored nothing (a black hole, to measure the client and the pipeline without
+//! a database behind them) or forwards each call to a real endpoint (moto) and passes its
+//! answer back.
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+/// What reaches the endpoint.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    /// By operation (`BatchWriteItem`, `Query`, ...).
+    pub requests: BTreeMap<String, u64>,
+    /// Write requests: BatchWriteItem, PutItem, UpdateItem, DeleteItem.
+    pub write_requests: u64,
+    /// BatchWriteItem requests that put events.
+    pub event_write_requests: u64,
+    /// Event items (`pk` starting `APP#`) put by BatchWriteItem.
+    pub event_items: u64,
+    /// Their write units: 1 per started KiB of each item, as DynamoDB bills a standard write.
+    pub event_write_units: u64,
+    /// Event items whose `workload` is not a Power Platform one: records the filter should
+    /// have dropped. Must stay 0.
+    pub event_items_not_power_platform: u64,
+    /// Every other item written (ledger, dirty markers, summaries, watermark, lock), and an
+    /// estimate of its write units (an update is counted at the size of what it sets).
+    pub other_items: u64,
+    pub other_write_units: u64,
+    /// Keys asked for by BatchGetItem.
+    pub keys_read: u64,
+    /// Request bytes received.
+    pub bytes_in: u64,
+}
+
+impl Counts {
+    pub fn total_write_units(&self) -> u64 {
+        self.event_write_units + self.other_write_units
+    }
+}
+
+/// Where calls go once counted.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    BlackHole,
+    Forward(String),
+}
+
+struct Shared {
+    mode: Mode,
+    http: reqwest::Client,
+    counts: Mutex<Counts>,
+}
+
+pub struct DynamoServer {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl DynamoServer {
+    pub async fn start(mode: Mode) -> std::io::Result<DynamoServer> {
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            mode,
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(64)
+                .build()
+                .expect("a plain HTTP client"),
+            counts: Mutex::new(Counts::default()),
+        });
+        let app = Router::new().fallback(handle).with_state(shared.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(DynamoServer {
+            shared,
+            addr,
+            stop: Some(stop),
+        })
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn counts(&self) -> Counts {
+        self.shared.counts.lock().expect("not poisoned").clone()
+    }
+
+    pub fn reset(&self) {
+        *self.shared.counts.lock().expect("not poisoned") = Counts::default();
+    }
+}
+
+impl Drop for DynamoServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let target = headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let operation = target.rsplit('.').next().unwrap_or("").to_string();
+    // Counting parses the request: done off the async workers, it is the harness's cost.
+    let counted = {
+        let operation = operation.clone();
+        let body = body.clone();
+        tokio::task::spawn_blocking(move || tally(&operation, &body))
+            .await
+            .expect("tallying does not panic")
+    };
+    {
+        let mut counts = shared.counts.lock().expect("not poisoned");
+        *counts.requests.entry(operation.clone()).or_default() += 1;
+        counts.bytes_in += body.len() as u64;
+        counts.add(&counted);
+    }
+    match &shared.mode {
+        Mode::BlackHole => black_hole(&operation),
+        Mode::Forward(endpoint) => forward(&shared.http, endpoint, &headers, body).await,
+    }
+}
+
+/// The answer of a DynamoDB that accepts everything and holds nothing.
+fn black_hole(operation: &str) -> Response {
+    let body = match operation {
+        "BatchWriteItem" => json!({"UnprocessedItems": {}}),
+        "BatchGetItem" => json!({"Responses": {}, "UnprocessedKeys": {}}),
+        "Query" | "Scan" => json!({"Items": [], "Count": 0, "ScannedCount": 0}),
+        "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem" => json!({}),
+        other => {
+            return (
+                StatusCode::BAD_REQUEST,
+                [(header::CONTENT_TYPE, "application/x-amz-json-1.0")],
+                json!({"__type": "com.amazon.coral.service#UnknownOperationException",
+                       "message": format!("the black hole does not answer {other:?}")})
+                .to_string(),
+            )
+                .into_response();
+        }
+    };
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "application/x-amz-json-1.0"),
+            (
+                header::HeaderName::from_static("x-amzn-requestid"),
+                "black-hole",
+            ),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn forward(
+    http: &reqwest::Client,
+    endpoint: &str,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut request = http.post(format!("{endpoint}/")).body(body);
+    for (name, value) in headers {
+        if name != header::HOST && name != header::CONTENT_LENGTH {
+            request = request.header(name, value);
+        }
+    }
+    match request.send().await {
+        Ok(answer) => {
+            let status = StatusCode::from_u16(answer.status().as_u16())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut out = HeaderMap::new();
+            for (name, value) in answer.headers() {
+                if name != header::CONTENT_LENGTH && name != header::TRANSFER_ENCODING {
+                    out.insert(name.clone(), value.clone());
+                }
+            }
+            let bytes = answer.bytes().await.unwrap_or_default();
+            (status, out, bytes).into_response()
+        }
+        Err(err) => (
+            StatusCode::BAD_GATEWAY,
+            [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"))],
+            format!("forwarding failed: {err}"),
+        )
+            .into_response(),
+    }
+}
+
+/// What one request adds to the counts.
+#[derive(Debug, Default, PartialEq)]
+struct Tally {
+    write_request: bool,
+    event_items: u64,
+    event_write_units: u64,
+    event_items_not_power_platform: u64,
+    other_items: u64,
+    other_write_units: u64,
+    keys_read: u64,
+}
+
+impl Counts {
+    fn add(&mut self, t: &Tally) {
+        self.write_requests += u64::from(t.write_request);
+        self.event_write_requests += u64::from(t.event_items > 0);
+        self.event_items += t.event_items;
+        self.event_write_units += t.event_write_units;
+        self.event_items_not_power_platform += t.event_items_not_power_platform;
+        self.other_items += t.other_items;
+        self.other_write_units += t.other_write_units;
+        self.keys_read += t.keys_read;
+    }
+}
+
+const POWER_PLATFORM_WORKLOADS: [&str; 4] = [
+    "PowerPlatform",
+    "PowerApps",
+    "MicrosoftFlow",
+    "PowerAutomate",
+];
+
+fn tally(operation: &str, body: &[u8]) -> Tally {
+    let mut tally = Tally::default();
+    let Ok(request) = serde_json::from_slice::<Value>(body) else {
+        return tally;
+    };
+    match operation {
+        "BatchWriteItem" => {
+            tally.write_request = true;
+            let tables = request["RequestItems"].as_object().into_iter().flatten();
+            for (_, writes) in tables {
+                for write in writes.as_array().into_iter().flatten() {
+                    if let Some(item) = write["PutRequest"]["Item"].as_object() {
+                        let units = write_units(item_size(item));
+                        let is_event = item
+                            .get("pk")
+                            .and_then(|pk| pk["S"].as_str())
+                            .is_some_and(|pk| pk.starts_with("APP#"));
+                        if is_event {
+                            tally.event_items += 1;
+                            tally.event_write_units += units;
+                            let workload = item
+                                .get("workload")
+                                .and_then(|w| w["S"].as_str())
+                                .unwrap_or("");
+                            if !POWER_PLATFORM_WORKLOADS.contains(&workload) {
+                                tally.event_items_not_power_platform += 1;
+                            }
+                        } else {
+                            tally.other_items += 1;
+                            tally.other_write_units += units;
+                        }
+                    } else if let Some(key) = write["DeleteRequest"]["Key"].as_object() {
+                        tally.other_items += 1;
+                        tally.other_write_units += write_units(item_size(key));
+                    }
+                }
+            }
+        }
+        "PutItem" => {
+            tally.write_request = true;
+            tally.other_items += 1;
+            if let Some(item) = request["Item"].as_object() {
+                tally.other_write_units += write_units(item_size(item));
+            }
+        }
+        "UpdateItem" | "DeleteItem" => {
+            tally.write_request = true;
+            tally.other_items += 1;
+            let mut size = request["Key"].as_object().map_or(0, item_size);
+            if let Some(values) = request["ExpressionAttributeValues"].as_object() {
+                size += values.values().map(value_size).sum::<usize>();
+            }
+            tally.other_write_units += write_units(size);
+        }
+        "BatchGetItem" => {
+            let tables = request["RequestItems"].as_object().into_iter().flatten();
+            for (_, wanted) in tables {
+                tally.keys_read += wanted["Keys"].as_array().map_or(0, |k| k.len() as u64);
+            }
+        }
+        _ => {}
+    }
+    tally
+}
+
+/// Standard writes cost one unit per started KiB of the item.
+fn write_units(size: usize) -> u64 {
+    (size.max(1) as u64).div_ceil(1024)
+}
+
+/// An item's size as DynamoDB counts it: attribute names plus values.
+fn item_size(item: &serde_json::Map<String, Value>) -> usize {
+    item.iter()
+        .map(|(name, value)| name.len() + value_size(value))
+        .sum()
+}
+
+/// A value's size in DynamoDB's accounting (wire form `{"S": ...}`, `{"N": ...}`, ...).
+fn value_size(value: &Value) -> usize {
+    let Some((kind, inner)) = value.as_object().and_then(|o| o.iter().next()) else {
+        return 0;
+    };
+    match (kind.as_str(), inner) {
+        ("S", Value::String(s)) => s.len(),
+        ("N", Value::String(n)) => number_size(n),
+        ("B", Value::String(b64)) => base64_len(b64),
+        ("BOOL" | "NULL", _) => 1,
+        ("SS", Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::len).sum(),
+        ("NS", Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(number_size)
+            .sum(),
+        ("BS", Value::Array(items)) => items.iter().filter_map(Value::as_str).map(base64_len).sum(),
+        ("L", Value::Array(items)) => 3 + items.iter().map(|v| 1 + value_size(v)).sum::<usize>(),
+        ("M", Value::Object(map)) => {
+            3 + map
+                .iter()
+                .map(|(k, v)| 1 + k.len() + value_size(v))
+                .sum::<usize>()
+        }
+        _ => 0,
+    }
+}
+
+/// About one byte per two significant digits, plus one.
+fn number_size(n: &str) -> usize {
+    let digits = n
+        .trim_start_matches('-')
+        .chars()
+        .filter(char::is_ascii_digit)
+        .count();
+    digits.div_ceil(2) + 1
+}
+
+fn base64_len(b64: &str) -> usize {
+    let padding = b64.bytes().rev().take_while(|&b| b == b'=').count();
+    (b64.len() / 4 * 3).saturating_sub(padding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_sizes_follow_dynamodb() {
+        let item = json!({"pk": {"S": "APP#a#2026-01-01"}, "n": {"N": "12345"}, "b": {"B": "AAEC"},
+                          "users": {"SS": ["ab", "cde"]}})
+        .as_object()
+        .unwrap()
+        .clone();
+        // pk: 2 + 16, n: 1 + 4, b: 1 + 3, users: 5 + 5
+        assert_eq!(item_size(&item), 18 + 5 + 4 + 10);
+        assert_eq!(write_units(0), 1);
+        assert_eq!(write_units(1024), 1);
+        assert_eq!(write_units(1025), 2);
+    }
+
+    #[test]
+    fn batch_writes_are_split_into_events_and_the_rest() {
+        let big = "x".repeat(1500);
+        let body = json!({"RequestItems": {
+            "events": [
+                {"PutRequest": {"Item": {"pk": {"S": "APP#a#2026-01-01"}, "sk": {"S": "EV#1"},
+                                         "workload": {"S": "PowerApps"}, "raw": {"S": big}}}},
+                {"PutRequest": {"Item": {"pk": {"S": "APP#b#2026-01-01"}, "sk": {"S": "EV#2"},
+                                         "workload": {"S": "Exchange"}}}}
+            ],
+            "state": [
+                {"PutRequest": {"Item": {"pk": {"S": "LEDGER#Audit.General"}, "sk": {"S": "x"}}}},
+                {"DeleteRequest": {"Key": {"pk": {"S": "DIRTY"}, "sk": {"S": "a#2026-01-01"}}}}
+            ]
+        }});
+        let counted = tally("BatchWriteItem", body.to_string().as_bytes());
+        assert_eq!(
+            counted,
+            Tally {
+                write_request: true,
+                event_items: 2,
+                event_write_units: 3,
+                event_items_not_power_platform: 1,
+                other_items: 2,
+                other_write_units: 2,
+                keys_read: 0,
+            }
+        );
+        let get =
+            json!({"RequestItems": {"events": {"Keys": [{"pk": {"S": "a"}}, {"pk": {"S": "b"}}]}}});
+        assert_eq!(
+            tally("BatchGetItem", get.to_string().as_bytes()).keys_read,
+            2
+        );
+    }
+
+    #[tokio::test]
+    async fn the_sdk_accepts_the_black_hole() {
+        let server = DynamoServer::start(Mode::BlackHole).await.unwrap();
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(server.endpoint())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "bench", "bench", None, None, "bench",
+            ))
+            .load()
+            .await;
+        let store = audit_core::store::Store::new(&sdk, "events", "state");
+        assert_eq!(store.watermark("Audit.General").await.unwrap(), None);
+        assert!(
+            store
+                .try_lock("me", std::time::Duration::from_secs(5))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(store.dirty_app_days().await.unwrap().is_empty());
+        let counts = server.counts();
+        assert_eq!(counts.requests["GetItem"], 1);
+        assert_eq!(counts.requests["PutItem"], 1);
+        assert_eq!(counts.requests["Query"], 1);
+        assert_eq!(counts.write_requests, 1);
+    }
+}

@@ -1,0 +1,134 @@
+//! The benchmark tenants: one hour of `Audit.General` content, generated deterministically by
+//! the emulator, at 10 thousand, 100 thousand and 1 million records.
+
+use o365_emulator::{ContentType, EmulatorConfig, GeneratorConfig};
+
+/// Records per ordinary blob: hundreds, uniformly drawn.
+pub const RECORDS_PER_BLOB: (u32, u32) = (100, 900);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantSize {
+    pub name: &'static str,
+    /// Blobs in the hour.
+    pub blobs: u32,
+    /// Of those, how many hold `large_records` records (tens of MB each).
+    pub large_blobs: u32,
+    pub large_records: u32,
+}
+
+pub const SIZES: [TenantSize; 3] = [
+    // 20 blobs of 100..900 records (a whole hour of this tenant is ~6 MB).
+    TenantSize {
+        name: "10k",
+        blobs: 20,
+        large_blobs: 0,
+        large_records: 0,
+    },
+    // 120 ordinary blobs (~60k records) and 2 of 20,000 records (~12 MB each).
+    TenantSize {
+        name: "100k",
+        blobs: 122,
+        large_blobs: 2,
+        large_records: 20_000,
+    },
+    // 1,440 ordinary blobs (~720k records) and 8 of 35,000 records (~21 MB each).
+    TenantSize {
+        name: "1M",
+        blobs: 1_448,
+        large_blobs: 8,
+        large_records: 35_000,
+    },
+];
+
+impl TenantSize {
+    pub fn parse(name: &str) -> Option<TenantSize> {
+        SIZES
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name.trim()))
+            .copied()
+    }
+
+    /// Parses `10k,100k,1M`; an empty list means all three, `none` none.
+    pub fn parse_list(list: &str) -> Result<Vec<TenantSize>, String> {
+        if list.trim().is_empty() {
+            return Ok(SIZES.to_vec());
+        }
+        if list.trim().eq_ignore_ascii_case("none") {
+            return Ok(Vec::new());
+        }
+        list.split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                TenantSize::parse(s)
+                    .ok_or_else(|| format!("unknown tenant size {s:?}: use 10k, 100k or 1M"))
+            })
+            .collect()
+    }
+
+    /// The emulator's tenant. Content lies in the hour before the anchor (now, truncated to
+    /// the hour), is all available (no late blobs), holds no duplicates or malformed records
+    /// (so every kept record is one stored event), and 20% of it is Power Platform events.
+    /// Bodies are rendered once at start (`lazy: false`) unless `lazy`: rendering on demand
+    /// would put the emulator's own JSON generation on the same two cores as the client
+    /// being measured.
+    pub fn emulator_config(&self, lazy: bool) -> EmulatorConfig {
+        EmulatorConfig {
+            seed: 7,
+            subscriptions_enabled: vec![ContentType::General],
+            page_size: 100,
+            generator: GeneratorConfig {
+                hours_before: 1,
+                hours_after: 0,
+                content_types: vec![ContentType::General],
+                apps: 500,
+                users: 5_000,
+                environments: 10,
+                flows: 200,
+                blobs_per_hour: self.blobs,
+                records_per_blob_min: RECORDS_PER_BLOB.0,
+                records_per_blob_max: RECORDS_PER_BLOB.1,
+                large_blobs_per_hour: self.large_blobs,
+                large_blob_records: self.large_records,
+                power_platform_fraction: 0.2,
+                duplicate_rate: 0.0,
+                late_rate: 0.0,
+                malformed_rate: 0.0,
+                lazy,
+                ..GeneratorConfig::default()
+            },
+            ..EmulatorConfig::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(TenantSize::parse_list("").unwrap().len(), 3);
+        let two = TenantSize::parse_list("10k, 100K").unwrap();
+        assert_eq!(
+            two.iter().map(|s| s.name).collect::<Vec<_>>(),
+            ["10k", "100k"]
+        );
+        assert!(TenantSize::parse_list("10k,2M").is_err());
+        assert!(TenantSize::parse_list("none").unwrap().is_empty());
+    }
+
+    #[test]
+    fn sizes_aim_at_their_record_counts() {
+        let mean = u64::from(RECORDS_PER_BLOB.0 + RECORDS_PER_BLOB.1) / 2;
+        for (size, target) in SIZES.iter().zip([10_000u64, 100_000, 1_000_000]) {
+            let ordinary = u64::from(size.blobs - size.large_blobs) * mean;
+            let large = u64::from(size.large_blobs) * u64::from(size.large_records);
+            let expected = ordinary + large;
+            assert!(
+                expected.abs_diff(target) * 20 <= target,
+                "{}: {expected}",
+                size.name
+            );
+        }
+    }
+}
