@@ -193,6 +193,7 @@ pub struct ColdResult {
     pub invocation: String,
     pub runs: Vec<cold::ColdStart>,
     pub zip_bytes: Option<u64>,
+    pub zip_built: Option<time::OffsetDateTime>,
     pub missing: Option<String>,
 }
 
@@ -514,12 +515,17 @@ async fn cold_starts(runs: usize) -> Result<Vec<ColdResult>, BoxError> {
             .join("target/lambda-arm64")
             .join(function)
             .join("bootstrap.zip");
-        let zip_bytes = std::fs::metadata(&zip).ok().map(|m| m.len());
+        let zip_meta = std::fs::metadata(&zip).ok();
+        let zip_bytes = zip_meta.as_ref().map(|m| m.len());
+        let zip_built = zip_meta
+            .and_then(|m| m.modified().ok())
+            .map(time::OffsetDateTime::from);
         let mut result = ColdResult {
             function,
             invocation: event.to_string(),
             runs: Vec::new(),
             zip_bytes,
+            zip_built,
             missing: None,
         };
         if !binary.exists() {

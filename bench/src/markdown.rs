@@ -501,11 +501,20 @@ pub fn render(
         ],
         &rows,
     );
+    let built = cold
+        .iter()
+        .filter_map(|c| c.zip_built)
+        .min()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .map_or(String::new(), |t| format!(", built {t}"));
     let _ = writeln!(
         out,
         "{} cold starts each of the x86_64 release binary against a minimal Lambda Runtime API on \
          loopback, plain secret, emulator and black-hole DynamoDB on loopback. Zip sizes are \
-         those of `target/lambda-arm64/*/bootstrap.zip` from `make package`.\n",
+         those of `target/lambda-arm64/*/bootstrap.zip` from `make package`{built}.\n",
         options.cold_runs
     );
 
