@@ -2,6 +2,7 @@
 //! the emulator, at 10 thousand, 100 thousand and 1 million records.
 
 use o365_emulator::{ContentType, EmulatorConfig, GeneratorConfig};
+use time::{Duration, OffsetDateTime, Time};
 
 /// Records per ordinary blob: hundreds, uniformly drawn.
 pub const RECORDS_PER_BLOB: (u32, u32) = (100, 900);
@@ -65,18 +66,23 @@ impl TenantSize {
             .collect()
     }
 
-    /// The emulator's tenant. Content lies in the hour before the anchor (now, truncated to
-    /// the hour), is all available (no late blobs), holds no duplicates or malformed records
+    /// The emulator's tenant. Content lies in the hour before the anchor (see [`anchor`]), is
+    /// all available (no late blobs), holds no duplicates or malformed records
     /// (so every kept record is one stored event), and 20% of it is Power Platform events.
     /// Bodies are rendered once at start (`lazy: false`) unless `lazy`: rendering on demand
     /// would put the emulator's own JSON generation on the same two cores as the client
     /// being measured.
     pub fn emulator_config(&self, lazy: bool) -> EmulatorConfig {
+        self.emulator_config_at(lazy, OffsetDateTime::now_utc())
+    }
+
+    pub fn emulator_config_at(&self, lazy: bool, now: OffsetDateTime) -> EmulatorConfig {
         EmulatorConfig {
             seed: 7,
             subscriptions_enabled: vec![ContentType::General],
             page_size: 100,
             generator: GeneratorConfig {
+                anchor: Some(anchor(now)),
                 hours_before: 1,
                 hours_after: 0,
                 content_types: vec![ContentType::General],
@@ -101,6 +107,23 @@ impl TenantSize {
     }
 }
 
+/// How far before its blob a record's `CreationTime` may lie (the generator's default).
+const MAX_EVENT_LAG: Duration = Duration::hours(2);
+
+/// The end of the tenant's hour: the last full hour before `now`, unless its records (the hour
+/// plus their lag) would reach into the previous day; then midnight. So every run sees one UTC
+/// day per app, and the DynamoDB figures do not depend on the time of day the benchmark runs.
+/// Either way it lies at most three hours back, well inside what a first sync run lists.
+pub fn anchor(now: OffsetDateTime) -> OffsetDateTime {
+    let hour = now.replace_time(Time::from_hms(now.hour(), 0, 0).expect("a valid hour"));
+    let midnight = now.replace_time(Time::MIDNIGHT);
+    if hour - Duration::hours(1) - MAX_EVENT_LAG < midnight {
+        midnight
+    } else {
+        hour
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +138,35 @@ mod tests {
         );
         assert!(TenantSize::parse_list("10k,2M").is_err());
         assert!(TenantSize::parse_list("none").unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_hour_and_its_records_stay_in_one_day() {
+        use time::macros::datetime;
+        assert_eq!(
+            anchor(datetime!(2026-11-25 14:37 UTC)),
+            datetime!(2026-11-25 14:00 UTC)
+        );
+        assert_eq!(
+            anchor(datetime!(2026-11-25 03:10 UTC)),
+            datetime!(2026-11-25 03:00 UTC)
+        );
+        for early in [
+            datetime!(2026-11-25 00:05 UTC),
+            datetime!(2026-11-25 01:59 UTC),
+            datetime!(2026-11-25 02:30 UTC),
+        ] {
+            assert_eq!(anchor(early), datetime!(2026-11-25 00:00 UTC));
+        }
+        let config = SIZES[0].emulator_config_at(false, datetime!(2026-11-25 01:30 UTC));
+        assert_eq!(
+            config.generator.anchor,
+            Some(datetime!(2026-11-25 00:00 UTC))
+        );
+        assert_eq!(
+            config.generator.max_event_lag_secs,
+            MAX_EVENT_LAG.whole_seconds() as u64
+        );
     }
 
     #[test]
