@@ -215,7 +215,7 @@ async fn sync() -> Result<Value, BoxError> {
     let api = session.client().await?;
     let store = Store::new(
         session.aws().await,
-        &session.config.table,
+        &settings.events_table,
         &settings.state_table,
     );
     let syncer = Syncer {
@@ -239,7 +239,7 @@ async fn naive() -> Result<Value, BoxError> {
     let session = session()?;
     let api = session.client().await?;
     let dynamo = aws_sdk_dynamodb::Client::new(session.aws().await);
-    let table = session.config.table.clone();
+    let table = Settings::from_env()?.events_table;
     let blobs = list_blobs(&api, &session.config).await?;
     let (mut records, mut kept, mut requests) = (0u64, 0u64, 0u64);
     for blob in &blobs {

@@ -3,11 +3,12 @@
 //! answers with the dashboard page, `"publish": true` puts it in the report bucket and answers
 //! with a pre-signed link. Outside Lambda, `--table` prints a table and `--html` the page.
 
-use audit_core::config::{DEFAULT_TABLE, TABLE};
+use audit_core::env::Env;
+use audit_core::env::table::{STATE_TABLE, TABLE};
 use audit_core::report::publish::{PublishConfig, Publisher};
-use audit_core::report::{self, Format, Report, ReportRequest};
-use audit_core::runtime::{self, HandlerError, Invocation};
-use audit_core::store::{DEFAULT_STATE_TABLE, Store};
+use audit_core::report::{self, Format, Report, ReportEvent, ReportRequest};
+use audit_core::store::Store;
+use audit_lambda::{ErrorReply, LambdaEvent};
 use serde_json::Value;
 use time::OffsetDateTime;
 use tokio::sync::OnceCell;
@@ -20,6 +21,15 @@ struct App {
 }
 
 impl App {
+    fn from_env() -> App {
+        App {
+            events_table: Env::process().text_or_default(&TABLE).unwrap_or_default(),
+            aws: OnceCell::new(),
+            store: OnceCell::new(),
+            publisher: OnceCell::new(),
+        }
+    }
+
     async fn aws(&self) -> &aws_config::SdkConfig {
         self.aws.get_or_init(audit_core::session::aws_config).await
     }
@@ -28,29 +38,28 @@ impl App {
         self.store
             .get_or_init(|| async {
                 // The report reads the events table only; the state table is the sync's.
-                Store::new(self.aws().await, &self.events_table, DEFAULT_STATE_TABLE)
+                let state_table = STATE_TABLE.default.value().unwrap_or_default();
+                Store::new(self.aws().await, &self.events_table, state_table)
             })
             .await
     }
 
     /// Built on the first publication only: a report that is not published needs no bucket.
-    async fn publisher(&self) -> Result<&Publisher, HandlerError> {
+    async fn publisher(&self) -> Result<&Publisher, ErrorReply> {
         self.publisher
             .get_or_try_init(|| async {
                 let config = PublishConfig::from_env()?;
-                Ok::<_, HandlerError>(Publisher::new(self.aws().await, config))
+                Ok::<_, ErrorReply>(Publisher::new(self.aws().await, config))
             })
             .await
     }
 }
 
-async fn handle(app: &App, event: Value, invocation: Invocation) -> Result<Value, HandlerError> {
-    let request = ReportRequest::parse(with_cli_format(event), report::today())?;
-    let report = report::build(app.store().await, &request)
-        .await
-        .map_err(|err| HandlerError::new("StoreError", err.to_string()))?;
+async fn handle(app: &App, event: LambdaEvent<ReportEvent>) -> Result<Value, ErrorReply> {
+    let request = request(event.payload)?;
+    let report = report::build(app.store().await, &request).await?;
     tracing::info!(
-        request_id = %invocation.request_id,
+        request_id = %event.context.request_id,
         from = %report.from,
         to = %report.to,
         apps = report.totals.apps,
@@ -64,23 +73,18 @@ async fn handle(app: &App, event: Value, invocation: Invocation) -> Result<Value
     match request.format {
         Format::Json => Ok(report::json_reply(&report)),
         Format::Html if request.publish => {
-            report::publish_reply(app.publisher().await?, &request, &report, now).await
+            Ok(report::publish_reply(app.publisher().await?, &request, &report, now).await?)
         }
         Format::Html => Ok(report::html_reply(&request, &report, now)),
     }
 }
 
-/// `--html` on the command line asks for the page whatever the event says about the format.
-fn with_cli_format(mut event: Value) -> Value {
-    if runtime::cli_flag("--html") {
-        if event.is_null() {
-            event = Value::Object(Default::default());
-        }
-        if let Value::Object(fields) = &mut event {
-            fields.insert("format".into(), "html".into());
-        }
+/// The request, with `--html` on the command line asking for the page whatever the event says.
+fn request(mut event: ReportEvent) -> Result<ReportRequest, ErrorReply> {
+    if audit_lambda::cli_flag("--html") {
+        event.format = Some("html".into());
     }
-    event
+    Ok(ReportRequest::from_event(event, report::today())?)
 }
 
 fn text(reply: &Value, flag: &str) -> Option<String> {
@@ -96,16 +100,42 @@ fn text(reply: &Value, flag: &str) -> Option<String> {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    audit_core::logging::init();
-    let events_table = std::env::var(TABLE)
-        .ok()
-        .filter(|t| !t.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_TABLE.to_string());
-    let app = App {
-        events_table,
-        aws: OnceCell::new(),
-        store: OnceCell::new(),
-        publisher: OnceCell::new(),
-    };
-    runtime::run_with_text(|event, invocation| handle(&app, event, invocation), text).await
+    audit_lambda::logging::init();
+    let app = App::from_env();
+    audit_lambda::run_with_text(|event| handle(&app, event), text).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use audit_lambda::Context;
+    use serde_json::json;
+
+    async fn invoke(payload: Value) -> ErrorReply {
+        let app = App::from_env();
+        match audit_lambda::decode::<ReportEvent>(payload) {
+            Ok(event) => handle(&app, LambdaEvent::new(event, Context::default()))
+                .await
+                .expect_err("the event is refused before any read"),
+            Err(err) => err.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn impossible_reports_are_input_errors() {
+        for payload in [
+            json!({"from": "2026-11-02", "to": "2026-11-01"}),
+            json!({"from": "2025-01-01", "to": "2026-11-01"}),
+            json!({"from": "yesterday"}),
+            json!({"form": "2026-11-01"}),
+            json!({"by_day": "yes"}),
+            json!({"format": "pdf"}),
+            json!({"format": "json", "publish": true}),
+            json!({"top": 0}),
+            json!([]),
+        ] {
+            let err = invoke(payload.clone()).await;
+            assert_eq!(err.error_type, "InputError", "{payload}: {err}");
+        }
+    }
 }

@@ -2,14 +2,11 @@
 //! the Power Platform events exactly once, and returns (and logs) a one-line run summary.
 //! `{"start": "...", "end": "..."}` backfills exactly that range.
 
-use std::time::{Instant, SystemTime};
-
-use audit_core::config::Config;
-use audit_core::runtime::{self, HandlerError, Invocation};
+use audit_core::config::{Config, ConfigError};
 use audit_core::session::ApiSession;
 use audit_core::store::Store;
-use audit_core::sync::{Mode, Settings, Syncer};
-use serde_json::Value;
+use audit_core::sync::{Mode, Settings, Summary, SyncEvent, Syncer};
+use audit_lambda::{ErrorReply, LambdaEvent};
 use tokio::sync::OnceCell;
 
 struct App {
@@ -19,19 +16,24 @@ struct App {
 }
 
 impl App {
-    async fn syncer(&self) -> Result<&Syncer, HandlerError> {
+    fn from_env() -> Result<App, ConfigError> {
+        Ok(App {
+            session: ApiSession::new(Config::from_env()?),
+            settings: Settings::from_env()?,
+            syncer: OnceCell::new(),
+        })
+    }
+
+    /// Built on the first invocation; a failure (a missing secret, say) is retried on the next.
+    async fn syncer(&self) -> Result<&Syncer, ErrorReply> {
         self.syncer
             .get_or_try_init(|| async {
                 let api = self.session.client().await?;
                 let config = &self.session.config;
-                let store = Store::new(
-                    self.session.aws().await,
-                    &config.table,
-                    &self.settings.state_table,
-                );
-                Ok::<_, HandlerError>(Syncer {
+                let aws = self.session.aws().await;
+                Ok::<_, ErrorReply>(Syncer {
                     api,
-                    store,
+                    store: Store::new(aws, &self.settings.events_table, &self.settings.state_table),
                     settings: self.settings.clone(),
                     content_types: config.content_types.clone(),
                 })
@@ -40,36 +42,83 @@ impl App {
     }
 }
 
-async fn handle(app: &App, event: Value, invocation: Invocation) -> Result<Value, HandlerError> {
-    let mode = Mode::parse(event)?;
+async fn handle(
+    app: &Result<App, ConfigError>,
+    event: LambdaEvent<SyncEvent>,
+) -> Result<Summary, ErrorReply> {
+    // A configuration error is the answer to every invocation, so whoever invokes the function
+    // reads what to fix.
+    let app = app.as_ref().map_err(|err| ErrorReply::from(err.clone()))?;
+    let mode = Mode::from_event(event.payload)?;
     let syncer = app.syncer().await?;
-    let deadline = invocation.deadline.map(|at| {
-        let left = at.duration_since(SystemTime::now()).unwrap_or_default();
-        Instant::now() + left
-    });
-    let summary = syncer.run(mode, deadline, &invocation.request_id).await?;
+    let deadline = audit_lambda::deadline(&event.context);
+    let summary = syncer
+        .run(mode, deadline, &event.context.request_id)
+        .await?;
     summary.log();
-    Ok(serde_json::to_value(&summary).expect("the summary is plain data"))
+    Ok(summary)
 }
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    audit_core::logging::init();
-    // A configuration error is the answer to every invocation, so whoever invokes the function
-    // reads what to fix.
-    let app = Config::from_env()
-        .and_then(|config| {
-            Ok(App {
-                session: ApiSession::new(config),
-                settings: Settings::from_env()?,
-                syncer: OnceCell::new(),
-            })
+    audit_lambda::logging::init();
+    let app =
+        App::from_env().inspect_err(|err| tracing::error!(error = %err, "configuration error"));
+    audit_lambda::run(|event| handle(&app, event)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use audit_lambda::Context;
+    use serde_json::json;
+
+    fn app() -> Result<App, ConfigError> {
+        let config = Config::from_lookup(|name| match name {
+            "AUDIT_LOGS_TENANT_ID" => Some("7d2b9f3e-1c4a-4f6b-9e2d-3a5c8b1f0e47".into()),
+            "AUDIT_LOGS_CLIENT_ID" => Some("client".into()),
+            "AUDIT_LOGS_CLIENT_SECRET" => Some("secret".into()),
+            _ => None,
+        })?;
+        Ok(App {
+            session: ApiSession::new(config),
+            settings: Settings::from_lookup(|_| None)?,
+            syncer: OnceCell::new(),
         })
-        .map_err(HandlerError::from)
-        .inspect_err(|err| tracing::error!(error = %err, "configuration error"));
-    runtime::run(|event, invocation| async {
-        let app = app.as_ref().map_err(Clone::clone)?;
-        handle(app, event, invocation).await
-    })
-    .await
+    }
+
+    async fn invoke(app: &Result<App, ConfigError>, payload: serde_json::Value) -> ErrorReply {
+        match audit_lambda::decode::<SyncEvent>(payload) {
+            Ok(event) => handle(app, LambdaEvent::new(event, Context::default()))
+                .await
+                .expect_err("the event is refused before any call"),
+            Err(err) => err.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn impossible_ranges_are_input_errors() {
+        let app = app();
+        for payload in [
+            json!({"start": "2026-11-20"}),
+            json!({"start": "x", "end": "y"}),
+            json!({"start": "2026-11-21", "end": "2026-11-20"}),
+            json!({"operation": "start"}),
+            json!([1]),
+        ] {
+            let err = invoke(&app, payload.clone()).await;
+            assert_eq!(err.error_type, "InputError", "{payload}: {err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_configuration_error_answers_every_invocation() {
+        let broken = Settings::from_lookup(|name| {
+            (name == "AUDIT_LOGS_CONCURRENCY").then(|| "0".to_string())
+        })
+        .map(|_| unreachable!("0 blobs at once is refused"));
+        let err = invoke(&broken, json!({})).await;
+        assert_eq!(err.error_type, "ConfigError");
+        assert!(err.message.contains("AUDIT_LOGS_CONCURRENCY"), "{err}");
+    }
 }

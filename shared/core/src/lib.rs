@@ -1,15 +1,14 @@
 //! Core of the Power Platform audit log sync: configuration, Entra tokens, the Management
-//! Activity API client, and the operations the functions run. The function binaries only wire
-//! these together.
+//! Activity API client, storage, and the operations the functions run. It knows nothing of
+//! Lambda: the `audit-lambda` crate is the edge, and the function binaries wire the two.
 
 pub mod api;
 pub mod auth;
 pub mod cloud;
 pub mod config;
-pub mod logging;
+pub mod env;
 pub mod report;
 pub mod retry;
-pub mod runtime;
 pub mod secret;
 pub mod session;
 pub mod store;

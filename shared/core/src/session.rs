@@ -8,8 +8,7 @@ use tokio::sync::OnceCell;
 use crate::api::{ManagementClient, http_client};
 use crate::auth::TokenProvider;
 use crate::config::Config;
-use crate::runtime::HandlerError;
-use crate::secret::{ClientSecret, SecretSource, fetch_from_secrets_manager};
+use crate::secret::{ClientSecret, SecretError, SecretSource, fetch_from_secrets_manager};
 
 /// The AWS SDK configuration from the standard sources (`AWS_REGION`, `AWS_ENDPOINT_URL`, the
 /// function's role, ...).
@@ -21,7 +20,7 @@ pub async fn aws_config() -> aws_config::SdkConfig {
 pub async fn resolve_secret(
     source: &SecretSource,
     aws: &OnceCell<aws_config::SdkConfig>,
-) -> Result<ClientSecret, crate::secret::SecretError> {
+) -> Result<ClientSecret, SecretError> {
     match source {
         SecretSource::Plain(secret) => Ok(secret.clone()),
         SecretSource::SecretsManager(id) => {
@@ -53,14 +52,14 @@ impl ApiSession {
         self.aws.get_or_init(aws_config).await
     }
 
-    pub async fn client(&self) -> Result<Arc<ManagementClient>, HandlerError> {
+    pub async fn client(&self) -> Result<Arc<ManagementClient>, SecretError> {
         let client = self
             .client
             .get_or_try_init(|| async {
                 let secret = resolve_secret(&self.config.secret, &self.aws).await?;
                 let http = http_client();
                 let tokens = Arc::new(TokenProvider::new(http.clone(), &self.config, secret));
-                Ok::<_, HandlerError>(Arc::new(ManagementClient::new(http, &self.config, tokens)))
+                Ok::<_, SecretError>(Arc::new(ManagementClient::new(http, &self.config, tokens)))
             })
             .await?;
         Ok(client.clone())

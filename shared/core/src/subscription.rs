@@ -3,185 +3,161 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::api::{ManagementClient, StartOutcome};
+use crate::api::{ApiError, ManagementClient, StartOutcome, Subscription};
 use crate::config::{CONTENT_TYPE_NAMES, ContentType};
-use crate::runtime::HandlerError;
 
+/// What an invocation asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Operation {
+    /// Start the subscriptions (AF20024, "already enabled", is success).
     Start,
+    /// Stop them.
     Stop,
+    /// Show their status.
     List,
 }
 
-#[derive(Debug, PartialEq, Eq)]
-pub struct Request {
-    pub operation: Operation,
-    pub content_types: Vec<ContentType>,
+/// What `audit-subscription` is invoked with: `{"operation": "start"}`, optionally with
+/// `"content_types": [...]`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = r#"an object such as {"operation":"start"}; accepted operations are "start", "stop" and "list""#
+)]
+pub struct SubscriptionEvent {
+    /// `start`, `stop` or `list`, in any letter case. Kept as JSON so that a number or a list
+    /// is reported as such, with the accepted operations.
+    pub operation: Option<Value>,
+    /// The content types to act on instead of the configured ones.
+    pub content_types: Option<Vec<String>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRequest {
-    operation: Option<Value>,
-    content_types: Option<Vec<String>>,
+/// A checked invocation.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Request {
+    /// What to do.
+    pub operation: Operation,
+    /// On which content types.
+    pub content_types: Vec<ContentType>,
 }
 
 const ACCEPTED: &str =
     r#"accepted operations are "start", "stop" and "list", e.g. {"operation":"start"}"#;
 
+/// An event that asks for something this function does not do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    /// No `operation`.
+    #[error("the event has no \"operation\": {ACCEPTED}")]
+    NoOperation,
+    /// An `operation` that is not a string.
+    #[error("\"operation\" must be a string, not {0}: {ACCEPTED}")]
+    OperationNotText(String),
+    /// An operation this function does not know.
+    #[error("unknown operation {0:?}: {ACCEPTED}")]
+    UnknownOperation(String),
+    /// A content type the API does not know.
+    #[error("unknown content type {name:?}: expected one of {known}", known = CONTENT_TYPE_NAMES.join(", "))]
+    UnknownContentType {
+        /// As the event spells it.
+        name: String,
+    },
+    /// `"content_types": []`.
+    #[error("\"content_types\" is empty: name at least one, or leave it out")]
+    NoContentTypes,
+}
+
 impl Request {
-    /// Reads the event; `default_types` come from `AUDIT_LOGS_CONTENT_TYPES`.
-    pub fn parse(event: Value, default_types: &[ContentType]) -> Result<Request, HandlerError> {
-        let raw: RawRequest = serde_json::from_value(event)
-            .map_err(|err| HandlerError::input(format!("invalid event: {err}; {ACCEPTED}")))?;
-        let operation = match raw.operation {
-            Some(Value::String(op)) => match op.trim().to_ascii_lowercase().as_str() {
-                "start" => Operation::Start,
-                "stop" => Operation::Stop,
-                "list" => Operation::List,
-                _ => {
-                    return Err(HandlerError::input(format!(
-                        "unknown operation {op:?}: {ACCEPTED}"
-                    )));
-                }
-            },
-            Some(other) => {
-                return Err(HandlerError::input(format!(
-                    "\"operation\" must be a string, not {other}: {ACCEPTED}"
-                )));
-            }
-            None => {
-                return Err(HandlerError::input(format!(
-                    "the event has no \"operation\": {ACCEPTED}"
-                )));
-            }
-        };
-        let content_types = match raw.content_types {
-            None => default_types.to_vec(),
-            Some(names) => {
-                let mut types = Vec::new();
-                for name in &names {
-                    let parsed = ContentType::parse(name).ok_or_else(|| {
-                        HandlerError::input(format!(
-                            "unknown content type {name:?}: expected one of {}",
-                            CONTENT_TYPE_NAMES.join(", ")
-                        ))
-                    })?;
-                    if !types.contains(&parsed) {
-                        types.push(parsed);
-                    }
-                }
-                if types.is_empty() {
-                    return Err(HandlerError::input(
-                        "\"content_types\" is empty: name at least one, or leave it out",
-                    ));
-                }
-                types
-            }
-        };
+    /// The request an event makes; `default_types` come from `AUDIT_LOGS_CONTENT_TYPES`.
+    pub fn from_event(
+        event: SubscriptionEvent,
+        default_types: &[ContentType],
+    ) -> Result<Request, RequestError> {
         Ok(Request {
-            operation,
-            content_types,
+            operation: operation(event.operation)?,
+            content_types: match event.content_types {
+                None => default_types.to_vec(),
+                Some(names) => content_types(&names)?,
+            },
         })
     }
+}
+
+fn operation(value: Option<Value>) -> Result<Operation, RequestError> {
+    match value {
+        Some(Value::String(op)) => match op.trim().to_ascii_lowercase().as_str() {
+            "start" => Ok(Operation::Start),
+            "stop" => Ok(Operation::Stop),
+            "list" => Ok(Operation::List),
+            _ => Err(RequestError::UnknownOperation(op)),
+        },
+        Some(other) => Err(RequestError::OperationNotText(other.to_string())),
+        None => Err(RequestError::NoOperation),
+    }
+}
+
+fn content_types(names: &[String]) -> Result<Vec<ContentType>, RequestError> {
+    let mut types = Vec::new();
+    for name in names {
+        let parsed = ContentType::parse(name)
+            .ok_or_else(|| RequestError::UnknownContentType { name: name.clone() })?;
+        if !types.contains(&parsed) {
+            types.push(parsed);
+        }
+    }
+    if types.is_empty() {
+        return Err(RequestError::NoContentTypes);
+    }
+    Ok(types)
 }
 
 /// One line of the reply, per content type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SubscriptionStatus {
+    /// The content type.
     pub content_type: String,
     /// `enabled`, `disabled`, `stopped` or `not_subscribed`.
     pub status: String,
+    /// After `start`: whether it was on already.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub already_enabled: Option<bool>,
+    /// The webhook, as the API reports it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook: Option<Value>,
 }
 
+impl SubscriptionStatus {
+    fn new(content_type: impl Into<String>, status: impl Into<String>) -> SubscriptionStatus {
+        SubscriptionStatus {
+            content_type: content_type.into(),
+            status: status.into(),
+            already_enabled: None,
+            webhook: None,
+        }
+    }
+}
+
+/// What the function answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reply {
+    /// The operation done.
     pub operation: Operation,
+    /// One line per content type.
     pub results: Vec<SubscriptionStatus>,
     /// Whether every requested content type is enabled now (after the operation).
     pub all_enabled: bool,
 }
 
-pub async fn run(client: &ManagementClient, request: &Request) -> Result<Reply, HandlerError> {
-    let mut results = Vec::new();
-    match request.operation {
-        Operation::Start => {
-            for content_type in &request.content_types {
-                let (already, webhook) = match client.start_subscription(content_type).await? {
-                    StartOutcome::Started(sub) => (false, sub.webhook),
-                    StartOutcome::AlreadyEnabled => (true, None),
-                };
-                tracing::info!(
-                    content_type = content_type.as_str(),
-                    already_enabled = already,
-                    "subscription enabled"
-                );
-                results.push(SubscriptionStatus {
-                    content_type: content_type.to_string(),
-                    status: "enabled".into(),
-                    already_enabled: Some(already),
-                    webhook,
-                });
-            }
-        }
-        Operation::Stop => {
-            for content_type in &request.content_types {
-                let status = match client.stop_subscription(content_type).await {
-                    Ok(()) => "stopped",
-                    // Stopping what is not there leaves the admin where they wanted to be.
-                    Err(err) if err.code() == Some("AF20022") => "not_subscribed",
-                    Err(err) => return Err(err.into()),
-                };
-                tracing::info!(
-                    content_type = content_type.as_str(),
-                    status,
-                    "subscription stopped"
-                );
-                results.push(SubscriptionStatus {
-                    content_type: content_type.to_string(),
-                    status: status.into(),
-                    already_enabled: None,
-                    webhook: None,
-                });
-            }
-        }
-        Operation::List => {
-            let listed = client.list_subscriptions().await?;
-            for content_type in &request.content_types {
-                let found = listed
-                    .iter()
-                    .find(|s| s.content_type.eq_ignore_ascii_case(content_type.as_str()));
-                results.push(SubscriptionStatus {
-                    content_type: content_type.to_string(),
-                    status: found
-                        .map_or("not_subscribed".into(), |s| s.status.to_ascii_lowercase()),
-                    already_enabled: None,
-                    webhook: found.and_then(|s| s.webhook.clone()),
-                });
-            }
-            // Subscriptions the tenant has beyond the ones asked about are shown too.
-            for other in listed.iter().filter(|s| {
-                !request
-                    .content_types
-                    .iter()
-                    .any(|t| s.content_type.eq_ignore_ascii_case(t.as_str()))
-            }) {
-                results.push(SubscriptionStatus {
-                    content_type: other.content_type.clone(),
-                    status: other.status.to_ascii_lowercase(),
-                    already_enabled: None,
-                    webhook: other.webhook.clone(),
-                });
-            }
-        }
-    }
-    let all_enabled = request.content_types.iter().all(|t| {
+/// Carries out the request.
+pub async fn run(client: &ManagementClient, request: &Request) -> Result<Reply, ApiError> {
+    let types = &request.content_types;
+    let results = match request.operation {
+        Operation::Start => start(client, types).await?,
+        Operation::Stop => stop(client, types).await?,
+        Operation::List => list(client, types).await?,
+    };
+    let all_enabled = types.iter().all(|t| {
         results
             .iter()
             .any(|r| r.content_type == t.as_str() && r.status == "enabled")
@@ -193,13 +169,91 @@ pub async fn run(client: &ManagementClient, request: &Request) -> Result<Reply, 
     })
 }
 
+async fn start(
+    client: &ManagementClient,
+    types: &[ContentType],
+) -> Result<Vec<SubscriptionStatus>, ApiError> {
+    let mut results = Vec::new();
+    for content_type in types {
+        let (already, webhook) = match client.start_subscription(content_type).await? {
+            StartOutcome::Started(sub) => (false, sub.webhook),
+            StartOutcome::AlreadyEnabled => (true, None),
+        };
+        tracing::info!(
+            content_type = content_type.as_str(),
+            already_enabled = already,
+            "subscription enabled"
+        );
+        results.push(SubscriptionStatus {
+            already_enabled: Some(already),
+            webhook,
+            ..SubscriptionStatus::new(content_type.as_str(), "enabled")
+        });
+    }
+    Ok(results)
+}
+
+async fn stop(
+    client: &ManagementClient,
+    types: &[ContentType],
+) -> Result<Vec<SubscriptionStatus>, ApiError> {
+    let mut results = Vec::new();
+    for content_type in types {
+        let status = match client.stop_subscription(content_type).await {
+            Ok(()) => "stopped",
+            // Stopping what is not there leaves the admin where they wanted to be.
+            Err(err) if err.code() == Some("AF20022") => "not_subscribed",
+            Err(err) => return Err(err),
+        };
+        tracing::info!(
+            content_type = content_type.as_str(),
+            status,
+            "subscription stopped"
+        );
+        results.push(SubscriptionStatus::new(content_type.as_str(), status));
+    }
+    Ok(results)
+}
+
+async fn list(
+    client: &ManagementClient,
+    types: &[ContentType],
+) -> Result<Vec<SubscriptionStatus>, ApiError> {
+    let listed = client.list_subscriptions().await?;
+    let status = |sub: &Subscription| SubscriptionStatus {
+        webhook: sub.webhook.clone(),
+        ..SubscriptionStatus::new(sub.content_type.clone(), sub.status.to_ascii_lowercase())
+    };
+    let is =
+        |sub: &Subscription, t: &ContentType| sub.content_type.eq_ignore_ascii_case(t.as_str());
+    let mut results: Vec<SubscriptionStatus> = types
+        .iter()
+        .map(|t| match listed.iter().find(|sub| is(sub, t)) {
+            Some(sub) => SubscriptionStatus {
+                content_type: t.to_string(),
+                ..status(sub)
+            },
+            None => SubscriptionStatus::new(t.as_str(), "not_subscribed"),
+        })
+        .collect();
+    // Subscriptions the tenant has beyond the ones asked about are shown too.
+    results.extend(
+        listed
+            .iter()
+            .filter(|sub| !types.iter().any(|t| is(sub, t)))
+            .map(status),
+    );
+    Ok(results)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
 
-    fn parse(event: Value) -> Result<Request, HandlerError> {
-        Request::parse(event, &[ContentType::GENERAL])
+    fn parse(event: Value) -> Result<Request, RequestError> {
+        let event: SubscriptionEvent = serde_json::from_value(event).unwrap();
+        Request::from_event(event, &[ContentType::GENERAL])
     }
 
     #[test]
@@ -226,19 +280,32 @@ mod tests {
             json!({}),
             json!({"operation": "restart"}),
             json!({"operation": 1}),
-            json!({"operation": "start", "extra": true}),
-            json!("start"),
+            json!({"operation": ["start"]}),
         ] {
             let err = parse(event.clone()).unwrap_err();
-            assert_eq!(err.error_type, "InputError");
             assert!(
-                err.message.contains(r#""start", "stop" and "list""#),
-                "{event}: {}",
-                err.message
+                err.to_string().contains(r#""start", "stop" and "list""#),
+                "{event}: {err}"
             );
         }
         let err =
             parse(json!({"operation": "start", "content_types": ["Audit.Teams"]})).unwrap_err();
-        assert!(err.message.contains("Audit.Teams") && err.message.contains("Audit.General"));
+        let message = err.to_string();
+        assert!(message.contains("Audit.Teams") && message.contains("Audit.General"));
+        assert_eq!(
+            parse(json!({"operation": "start", "content_types": []})),
+            Err(RequestError::NoContentTypes)
+        );
+    }
+
+    #[test]
+    fn the_event_shape_is_checked_before_the_request() {
+        for (event, says) in [
+            (json!({"operation": "start", "extra": true}), "extra"),
+            (json!("start"), r#""start", "stop" and "list""#),
+        ] {
+            let err = serde_json::from_value::<SubscriptionEvent>(event.clone()).unwrap_err();
+            assert!(err.to_string().contains(says), "{event}: {err}");
+        }
     }
 }

@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::{Date, OffsetDateTime};
 
-use crate::runtime::HandlerError;
 use crate::store::{AppMeta, DaySummary, Store, StoreError};
 
 /// The longest range one report covers.
@@ -49,90 +48,46 @@ pub struct ReportRequest {
 
 const EXPECTED: &str = r#"expected {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} (UTC days, both included; optional "app_id", "by_day", "format": "json"|"html", "publish", "top")"#;
 
+/// What `audit-report` is invoked with; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = r#"an object such as {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} (UTC days, both included; optional "app_id", "by_day", "format": "json"|"html", "publish", "top")"#
+)]
+pub struct ReportEvent {
+    /// The first day, `YYYY-MM-DD`; default 30 days before `to`.
+    pub from: Option<String>,
+    /// The last day, included; default today (UTC).
+    pub to: Option<String>,
+    /// One app only.
+    pub app_id: Option<String>,
+    /// Each app's days too.
+    #[serde(default)]
+    pub by_day: bool,
+    /// `json` (default) or `html`.
+    pub format: Option<String>,
+    /// Put the page in the report bucket and answer with a link.
+    #[serde(default)]
+    pub publish: bool,
+    /// Apps listed on the page.
+    pub top: Option<u64>,
+}
+
+/// An event that asks for a report this function cannot give; the message says why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RequestError(String);
+
 impl ReportRequest {
-    /// Reads the event; `today` (UTC) anchors the default range, the last 30 days.
-    pub fn parse(event: Value, today: Date) -> Result<ReportRequest, HandlerError> {
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Raw {
-            from: Option<String>,
-            to: Option<String>,
-            app_id: Option<String>,
-            #[serde(default)]
-            by_day: bool,
-            format: Option<String>,
-            #[serde(default)]
-            publish: bool,
-            top: Option<u64>,
-        }
-        let event = if event.is_null() {
-            Value::Object(Default::default())
-        } else {
-            event
-        };
-        let raw: Raw = serde_json::from_value(event)
-            .map_err(|err| HandlerError::input(format!("invalid event: {err}; {EXPECTED}")))?;
-        let day = |name: &str, value: &str| {
-            Date::parse(
-                value.trim(),
-                time::macros::format_description!("[year]-[month]-[day]"),
-            )
-            .map_err(|_| {
-                HandlerError::input(format!("\"{name}\" is {value:?}, not a date; {EXPECTED}"))
-            })
-        };
-        let to = raw
-            .to
-            .as_deref()
-            .map(|v| day("to", v))
-            .transpose()?
-            .unwrap_or(today);
-        let from = match raw.from.as_deref() {
-            Some(value) => day("from", value)?,
-            None => to - time::Duration::days(DEFAULT_DAYS - 1),
-        };
-        if from > to {
-            return Err(HandlerError::input(format!(
-                "\"from\" ({from}) is after \"to\" ({to})"
-            )));
-        }
-        let days = (to - from).whole_days() + 1;
-        if days > MAX_DAYS {
-            return Err(HandlerError::input(format!(
-                "the range covers {days} days; a report covers at most {MAX_DAYS}"
-            )));
-        }
-        let app_id = raw
-            .app_id
-            .map(|id| id.trim().to_lowercase())
-            .filter(|id| !id.is_empty());
-        let format = match raw.format.as_deref().map(str::trim) {
-            None => {
-                // Only a page is published, so asking to publish is asking for the page.
-                if raw.publish {
-                    Format::Html
-                } else {
-                    Format::Json
-                }
-            }
-            Some(f) if f.eq_ignore_ascii_case("json") => Format::Json,
-            Some(f) if f.eq_ignore_ascii_case("html") => Format::Html,
-            Some(other) => {
-                return Err(HandlerError::input(format!(
-                    "\"format\" is {other:?}: expected \"json\" or \"html\""
-                )));
-            }
-        };
-        if raw.publish && format != Format::Html {
-            return Err(HandlerError::input(
-                "\"publish\" writes the HTML page: use it with \"format\": \"html\" (or leave \"format\" out)",
-            ));
-        }
-        let top = match raw.top {
+    /// The request an event makes; `today` (UTC) anchors the default range, the last 30 days.
+    pub fn from_event(event: ReportEvent, today: Date) -> Result<ReportRequest, RequestError> {
+        let (from, to) = range(event.from.as_deref(), event.to.as_deref(), today)?;
+        let format = format(event.format.as_deref(), event.publish)?;
+        let top = match event.top {
             None => DEFAULT_TOP,
             Some(top) if (1..=MAX_TOP as u64).contains(&top) => top as usize,
             Some(top) => {
-                return Err(HandlerError::input(format!(
+                return Err(RequestError(format!(
                     "\"top\" is {top}: expected 1 to {MAX_TOP} apps listed on the page"
                 )));
             }
@@ -140,10 +95,13 @@ impl ReportRequest {
         Ok(ReportRequest {
             from,
             to,
-            app_id,
-            by_day: raw.by_day,
+            app_id: event
+                .app_id
+                .map(|id| id.trim().to_lowercase())
+                .filter(|id| !id.is_empty()),
+            by_day: event.by_day,
             format,
-            publish: raw.publish,
+            publish: event.publish,
             top,
         })
     }
@@ -156,6 +114,55 @@ impl ReportRequest {
             Some(current)
         })
     }
+}
+
+fn range(from: Option<&str>, to: Option<&str>, today: Date) -> Result<(Date, Date), RequestError> {
+    let day = |name: &str, value: &str| {
+        Date::parse(
+            value.trim(),
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .map_err(|_| RequestError(format!("\"{name}\" is {value:?}, not a date; {EXPECTED}")))
+    };
+    let to = to.map(|v| day("to", v)).transpose()?.unwrap_or(today);
+    let from = match from {
+        Some(value) => day("from", value)?,
+        None => to - time::Duration::days(DEFAULT_DAYS - 1),
+    };
+    if from > to {
+        return Err(RequestError(format!(
+            "\"from\" ({from}) is after \"to\" ({to})"
+        )));
+    }
+    let days = (to - from).whole_days() + 1;
+    if days > MAX_DAYS {
+        return Err(RequestError(format!(
+            "the range covers {days} days; a report covers at most {MAX_DAYS}"
+        )));
+    }
+    Ok((from, to))
+}
+
+fn format(format: Option<&str>, publish: bool) -> Result<Format, RequestError> {
+    let format = match format.map(str::trim) {
+        // Only a page is published, so asking to publish is asking for the page.
+        None if publish => Format::Html,
+        None => Format::Json,
+        Some(f) if f.eq_ignore_ascii_case("json") => Format::Json,
+        Some(f) if f.eq_ignore_ascii_case("html") => Format::Html,
+        Some(other) => {
+            return Err(RequestError(format!(
+                "\"format\" is {other:?}: expected \"json\" or \"html\""
+            )));
+        }
+    };
+    if publish && format != Format::Html {
+        return Err(RequestError(
+            "\"publish\" writes the HTML page: use it with \"format\": \"html\" (or leave \"format\" out)"
+                .into(),
+        ));
+    }
+    Ok(format)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -450,7 +457,7 @@ pub async fn publish_reply(
     request: &ReportRequest,
     report: &Report,
     now: OffsetDateTime,
-) -> Result<Value, HandlerError> {
+) -> Result<Value, publish::PublishError> {
     let key = publisher
         .config
         .key(&report.from, &report.to, request.app_id.as_deref());
@@ -494,20 +501,23 @@ mod tests {
 
     const TODAY: Date = date!(2026 - 11 - 24);
 
+    /// As the function sees an event: its shape first, then what it asks for.
+    fn parse(event: Value) -> Result<ReportRequest, String> {
+        let event: ReportEvent = serde_json::from_value(event).map_err(|err| err.to_string())?;
+        ReportRequest::from_event(event, TODAY).map_err(|err| err.to_string())
+    }
+
     #[test]
     fn default_is_the_last_thirty_days() {
-        let r = ReportRequest::parse(json!({}), TODAY).unwrap();
+        let r = parse(json!({})).unwrap();
         assert_eq!((r.from, r.to), (date!(2026 - 10 - 26), TODAY));
         assert_eq!(r.days().count(), 30);
     }
 
     #[test]
     fn ranges_are_checked() {
-        let r = ReportRequest::parse(
-            json!({"from": "2026-11-01", "to": "2026-11-01", "app_id": " ABC "}),
-            TODAY,
-        )
-        .unwrap();
+        let r =
+            parse(json!({"from": "2026-11-01", "to": "2026-11-01", "app_id": " ABC "})).unwrap();
         assert_eq!(r.days().count(), 1);
         assert_eq!(r.app_id.as_deref(), Some("abc"));
         for bad in [
@@ -522,33 +532,28 @@ mod tests {
             json!({"top": 0}),
             json!({"top": 1001}),
         ] {
-            let err = ReportRequest::parse(bad.clone(), TODAY).unwrap_err();
-            assert_eq!(err.error_type, "InputError", "{bad}");
+            assert!(parse(bad.clone()).is_err(), "{bad}");
         }
-        assert!(
-            ReportRequest::parse(json!({"from": "2025-11-24", "to": "2026-11-24"}), TODAY).is_ok()
-        );
-        assert!(
-            ReportRequest::parse(json!({"from": "2025-11-23", "to": "2026-11-24"}), TODAY).is_err()
-        );
+        assert!(parse(json!({"from": "2025-11-24", "to": "2026-11-24"})).is_ok());
+        assert!(parse(json!({"from": "2025-11-23", "to": "2026-11-24"})).is_err());
     }
 
     #[test]
     fn the_page_is_asked_for_by_format_or_by_publishing() {
-        let parse = |event| ReportRequest::parse(event, TODAY).unwrap();
-        let r = parse(json!({}));
+        let ok = |event| parse(event).unwrap();
+        let r = ok(json!({}));
         assert_eq!(
             (r.format, r.publish, r.top),
             (Format::Json, false, DEFAULT_TOP)
         );
-        let r = parse(json!({"format": " HTML ", "top": 10}));
+        let r = ok(json!({"format": " HTML ", "top": 10}));
         assert_eq!((r.format, r.publish, r.top), (Format::Html, false, 10));
-        let r = parse(json!({"publish": true}));
+        let r = ok(json!({"publish": true}));
         assert_eq!((r.format, r.publish), (Format::Html, true));
-        let r = parse(json!({"format": "html", "publish": true}));
+        let r = ok(json!({"format": "html", "publish": true}));
         assert_eq!((r.format, r.publish), (Format::Html, true));
-        let err = ReportRequest::parse(json!({"format": "pdf"}), TODAY).unwrap_err();
-        assert!(err.message.contains("\"html\""), "{}", err.message);
+        let err = parse(json!({"format": "pdf"})).unwrap_err();
+        assert!(err.contains("\"html\""), "{err}");
     }
 
     fn summary(app: &str, day: &str, launches: u64, users: &[&str]) -> DaySummary {
@@ -572,8 +577,7 @@ mod tests {
 
     #[test]
     fn days_inactive_and_deleted_apps_come_from_the_same_reads() {
-        let request =
-            ReportRequest::parse(json!({"from": "2026-11-10", "to": "2026-11-12"}), TODAY).unwrap();
+        let request = parse(json!({"from": "2026-11-10", "to": "2026-11-12"})).unwrap();
         let per_day = vec![
             vec![
                 summary("a", "2026-11-10", 3, &["u1", "u2"]),
@@ -660,11 +664,8 @@ mod tests {
         );
 
         // Narrowed to one app, every list is about that app only.
-        let one = ReportRequest::parse(
-            json!({"from": "2026-11-10", "to": "2026-11-12", "app_id": "old"}),
-            TODAY,
-        )
-        .unwrap();
+        let one =
+            parse(json!({"from": "2026-11-10", "to": "2026-11-12", "app_id": "old"})).unwrap();
         let report = assemble(
             &one,
             vec![vec![], vec![], vec![]],

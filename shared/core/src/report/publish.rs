@@ -9,10 +9,9 @@ use aws_sdk_s3::primitives::ByteStream;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::config::{ConfigError, REPORT_BUCKET, REPORT_PREFIX, REPORT_URL_SECONDS, number};
+use crate::env::table::{REPORT_BUCKET, REPORT_PREFIX, REPORT_URL_SECONDS};
+use crate::env::{ConfigError, Env};
 
-pub const DEFAULT_PREFIX: &str = "reports/";
-pub const DEFAULT_URL_SECONDS: u64 = 3600;
 /// SigV4 pre-signed URLs are valid for at most seven days.
 pub const MAX_URL_SECONDS: u64 = 7 * 24 * 3600;
 
@@ -25,57 +24,40 @@ pub struct PublishConfig {
 }
 
 impl PublishConfig {
+    /// From the process environment.
     pub fn from_env() -> Result<PublishConfig, ConfigError> {
-        PublishConfig::from_lookup(|name| std::env::var(name).ok())
+        PublishConfig::read(&Env::process())
     }
 
+    /// From any variable source; tests pass a map.
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<PublishConfig, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let bucket = get(REPORT_BUCKET).ok_or(ConfigError::Missing {
-            var: REPORT_BUCKET,
-            expected: "the name of the S3 bucket the report page is published to (the stack's ReportBucket)",
-        })?;
+        PublishConfig::read(&Env::new(lookup))
+    }
+
+    /// Reads and checks the publishing variables.
+    pub fn read(env: &Env) -> Result<PublishConfig, ConfigError> {
+        let bucket = env.required(
+            &REPORT_BUCKET,
+            "the name of the S3 bucket the report page is published to (the stack's ReportBucket)",
+        )?;
         let valid_bucket = (3..=63).contains(&bucket.len())
             && bucket
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
         if !valid_bucket {
             return Err(ConfigError::Invalid {
-                var: REPORT_BUCKET,
+                var: REPORT_BUCKET.name,
                 value: bucket,
                 expected: "a bucket name (3 to 63 lower-case letters, digits, '-' or '.'), not an ARN or URL"
                     .into(),
             });
         }
-        // A leading slash would make an empty first path segment in the key; S3 keeps it.
-        let prefix = match get(REPORT_PREFIX) {
-            None => DEFAULT_PREFIX.to_string(),
-            Some(p) => {
-                let p = p.trim_start_matches('/');
-                if p.is_empty() || p.ends_with('/') {
-                    p.to_string()
-                } else {
-                    format!("{p}/")
-                }
-            }
-        };
-        let url_seconds = number(
-            REPORT_URL_SECONDS,
-            get(REPORT_URL_SECONDS),
-            1,
-            MAX_URL_SECONDS,
-        )?
-        .unwrap_or(DEFAULT_URL_SECONDS);
         Ok(PublishConfig {
             bucket,
-            prefix,
-            url_seconds,
+            prefix: key_prefix(&env.text_or_default(&REPORT_PREFIX).unwrap_or_default()),
+            url_seconds: env.number(&REPORT_URL_SECONDS, 1..=MAX_URL_SECONDS)?,
         })
     }
 
@@ -101,6 +83,17 @@ impl PublishConfig {
     }
 }
 
+/// Empty, or ending with `/`. A leading slash would make an empty first path segment in the
+/// key; S3 keeps it.
+fn key_prefix(prefix: &str) -> String {
+    let prefix = prefix.trim_start_matches('/');
+    if prefix.is_empty() || prefix.ends_with('/') {
+        prefix.to_string()
+    } else {
+        format!("{prefix}/")
+    }
+}
+
 /// Where the page went and how to read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Published {
@@ -116,7 +109,7 @@ pub struct Published {
 pub enum PublishError {
     #[error(
         "the S3 bucket {bucket:?} does not exist: deploy infra/template.yaml (ReportBucket) or fix \
-         {REPORT_BUCKET}"
+         AUDIT_LOGS_REPORT_BUCKET"
     )]
     MissingBucket { bucket: String },
     #[error(
@@ -239,6 +232,10 @@ where
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    const REPORT_BUCKET: &str = super::REPORT_BUCKET.name;
+    const REPORT_PREFIX: &str = super::REPORT_PREFIX.name;
+    const REPORT_URL_SECONDS: &str = super::REPORT_URL_SECONDS.name;
 
     fn config(vars: &[(&str, &str)]) -> Result<PublishConfig, ConfigError> {
         let vars: HashMap<String, String> = vars

@@ -27,9 +27,6 @@ pub use usage::{AppDay, AppMeta, DaySummary, USERS_PER_SHARD};
 
 use crate::retry::RetryPolicy;
 
-pub const DEFAULT_STATE_TABLE: &str = "audit-log-state";
-pub const STATE_TABLE: &str = "AUDIT_LOGS_STATE_TABLE";
-
 /// DynamoDB takes at most 25 writes per BatchWriteItem and 100 keys per BatchGetItem.
 pub const BATCH_WRITE_MAX: usize = 25;
 pub const BATCH_GET_MAX: usize = 100;

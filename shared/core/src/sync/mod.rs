@@ -3,6 +3,7 @@
 //! is complete.
 
 mod blob;
+mod mode;
 mod settings;
 mod summary;
 
@@ -14,14 +15,14 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use time::OffsetDateTime;
 
-pub use settings::{Mode, Settings};
+pub use mode::{Mode, ModeError, SyncEvent};
+pub use settings::Settings;
 pub use summary::{Clamped, Summary};
 
 use crate::api::{
     ApiError, ContentBlob, ManagementClient, RETENTION, TimeWindow, format_utc, parse_api_time,
 };
 use crate::config::ContentType;
-use crate::runtime::HandlerError;
 use crate::store::{AppDay, LedgerEntry, LedgerStatus, Store, StoreError};
 use blob::BlobResult;
 
@@ -43,17 +44,6 @@ pub enum SyncError {
     Locked { lease_secs: u64 },
     #[error("{0}")]
     Input(String),
-}
-
-impl From<SyncError> for HandlerError {
-    fn from(err: SyncError) -> Self {
-        match err {
-            SyncError::Api(api) => api.into(),
-            SyncError::Store(store) => HandlerError::new("StoreError", store.to_string()),
-            SyncError::Locked { .. } => HandlerError::new("LockedError", err.to_string()),
-            SyncError::Input(message) => HandlerError::input(message),
-        }
-    }
 }
 
 /// Everything a run needs; built once per cold start.

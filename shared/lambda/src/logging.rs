@@ -1,15 +1,20 @@
 //! Structured JSON logs on stderr, one object per line, as CloudWatch and `jq` like them.
 
+use audit_core::env::Env;
+use audit_core::env::table::RUST_LOG;
 use tracing_subscriber::EnvFilter;
 
 /// Sets up logging once. `RUST_LOG` (or `AWS_LAMBDA_LOG_LEVEL`, which Lambda sets from the
 /// function's logging configuration) picks the level; the default is `info`.
 pub fn init() {
-    let filter = std::env::var("RUST_LOG")
-        .ok()
+    // Lambda's own variable is set from the function's logging configuration, so it is not
+    // one of the product's: it is read only as a fallback.
+    let level = Env::process()
+        .text(&RUST_LOG)
         .or_else(|| std::env::var("AWS_LAMBDA_LOG_LEVEL").ok())
-        .map(|level| EnvFilter::new(level.to_ascii_lowercase()))
-        .unwrap_or_else(|| EnvFilter::new("info"));
+        .or_else(|| RUST_LOG.default.value().map(str::to_string))
+        .unwrap_or_default();
+    let filter = EnvFilter::new(level.to_ascii_lowercase());
     // Stdout carries the reply in command-line mode, so logs never go there.
     let _ = tracing_subscriber::fmt()
         .json()
