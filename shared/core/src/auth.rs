@@ -9,6 +9,7 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use crate::config::{Config, TokenVersion};
+use crate::http::{body_excerpt, describe_reqwest_error};
 use crate::retry::{RetryPolicy, retry_after};
 use crate::secret::ClientSecret;
 
@@ -227,7 +228,7 @@ impl TokenProvider {
                     true,
                     AuthError::Transport {
                         url: self.token_url.to_string(),
-                        detail: crate::api::describe_reqwest_error(&err),
+                        detail: describe_reqwest_error(&err),
                     },
                 ),
                 Ok(resp) => {
@@ -239,7 +240,7 @@ impl TokenProvider {
                             true,
                             AuthError::Transport {
                                 url: self.token_url.to_string(),
-                                detail: crate::api::describe_reqwest_error(&err),
+                                detail: describe_reqwest_error(&err),
                             },
                         ),
                         (true, Ok(body)) => return self.parse_success(status.as_u16(), &body),
@@ -307,7 +308,7 @@ impl TokenProvider {
             Err(_) => AuthError::Malformed {
                 url: self.token_url.to_string(),
                 status,
-                detail: crate::api::body_excerpt(body),
+                detail: body_excerpt(body),
             },
         }
     }

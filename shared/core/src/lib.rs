@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod cloud;
 pub mod config;
+pub mod http;
 pub mod logging;
 pub mod report;
 pub mod retry;
