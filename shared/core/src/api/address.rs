@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::ApiError;
+use super::error::ApiError;
 use super::operation::Operation;
 
 /// `{audience}/api/v1.0/{tenant}/activity/feed`

@@ -10,8 +10,9 @@ use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use url::Url;
 
+use super::error::{ApiError, ServiceError};
 use super::operation::Operation;
-use super::{ApiError, ManagementClient, ServiceError, address};
+use super::{ManagementClient, address};
 use crate::auth::AccessToken;
 use crate::http::{describe_reqwest_error, read_error_body};
 use crate::retry::retry_after;

@@ -4,7 +4,7 @@ use reqwest::header::HeaderMap;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use super::ApiError;
+use super::error::ApiError;
 use super::operation::Operation;
 use crate::http::body_excerpt;
 
