@@ -4,6 +4,8 @@
 //! stream and hands kept events over a small channel to the writer, so memory per blob is a
 //! few batches whatever the blob's size.
 
+use std::collections::HashSet;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use audit_records::{AuditEvent, BlobCount, classify_blob};
@@ -11,7 +13,7 @@ use futures::TryStreamExt;
 use tokio::sync::mpsc;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
-use super::{RunShared, Syncer};
+use super::Syncer;
 use crate::api::ContentBlob;
 use crate::store::{AppDay, BATCH_WRITE_MAX, StoreError, WriteOutcome, day_of, is_app_event};
 
@@ -30,6 +32,13 @@ impl std::fmt::Display for WriterStopped {
 }
 
 impl std::error::Error for WriterStopped {}
+
+/// State shared by the blob tasks of one run.
+#[derive(Default)]
+pub(crate) struct RunShared {
+    /// App-days marked dirty during this run (no need to mark them again).
+    pub(crate) marked: Mutex<HashSet<AppDay>>,
+}
 
 pub(crate) enum BlobResult {
     Done {

@@ -3,47 +3,35 @@
 //! is complete.
 
 mod blob;
+mod error;
+mod lock;
+mod rebuild;
 mod settings;
+mod stop;
 mod summary;
 
-use std::collections::{BTreeMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Instant;
 
 use futures::StreamExt;
 use time::OffsetDateTime;
 
+pub use error::SyncError;
 pub use settings::{Mode, Settings};
-pub use summary::{Clamped, Summary};
+pub use summary::{Clamped, Summary, Watermarks};
 
 use crate::api::{
-    ApiError, ContentBlob, ManagementClient, RETENTION, TimeWindow, format_utc, parse_api_time,
+    ContentBlob, ManagementClient, RETENTION, TimeWindow, format_utc, parse_api_time,
 };
 use crate::config::ContentType;
 use crate::runtime::HandlerError;
-use crate::store::{AppDay, LedgerEntry, LedgerStatus, Store, StoreError};
-use blob::BlobResult;
+use crate::store::{LedgerEntry, LedgerStatus, Store};
+use blob::{BlobResult, RunShared};
+use stop::StopSignal;
 
 /// A window start this close to the 7-day limit could be refused by the time it arrives.
 const RETENTION_MARGIN: time::Duration = time::Duration::minutes(5);
-/// Summaries rebuilt at once at the end of a run.
-const REBUILD_CONCURRENCY: usize = 8;
-
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    #[error(transparent)]
-    Api(#[from] ApiError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(
-        "another audit-sync run holds the lock (lease {lease_secs} s); runs must not overlap. If no run \
-         is active, the lock frees itself when its lease ends"
-    )]
-    Locked { lease_secs: u64 },
-    #[error("{0}")]
-    Input(String),
-}
 
 impl From<SyncError> for HandlerError {
     fn from(err: SyncError) -> Self {
@@ -64,25 +52,6 @@ pub struct Syncer {
     pub content_types: Vec<ContentType>,
 }
 
-/// Why a run stops taking new blobs.
-struct StopSignal {
-    stop_at: Option<Instant>,
-    lock_lost: AtomicBool,
-}
-
-impl StopSignal {
-    fn stop_requested(&self) -> bool {
-        self.lock_lost.load(Ordering::Relaxed)
-            || self.stop_at.is_some_and(|at| Instant::now() >= at)
-    }
-}
-
-/// State shared by the blob tasks of one run.
-pub(crate) struct RunShared {
-    /// App-days marked dirty during this run (no need to mark them again).
-    pub(crate) marked: Mutex<HashSet<AppDay>>,
-}
-
 impl Syncer {
     /// One run. `deadline` is when the function will be stopped (Lambda's), if known.
     pub async fn run(
@@ -92,86 +61,16 @@ impl Syncer {
         run_id: &str,
     ) -> Result<Summary, SyncError> {
         let started = Instant::now();
-        // Lambda always gives a deadline ahead; local runtime emulators sometimes give one already
-        // past, which would stop the run before it starts.
-        let deadline = deadline.filter(|d| {
-            let ahead = *d > started;
-            if !ahead {
-                tracing::warn!("the invocation's deadline is already past; running without one");
-            }
-            ahead
-        });
-        let stop_at = [
-            // The margin leaves time to record what is done; a short invocation keeps at least
-            // three quarters of its time for work.
-            deadline.map(|d| {
-                let left = d.saturating_duration_since(started);
-                d - self.settings.deadline_margin.min(left / 4)
-            }),
-            self.settings.max_run.map(|max| started + max),
-        ]
-        .into_iter()
-        .flatten()
-        .min();
-        let stop = Arc::new(StopSignal {
-            stop_at,
-            lock_lost: AtomicBool::new(false),
-        });
-
+        let stop = Arc::new(StopSignal::for_run(started, deadline, &self.settings));
         let lock = self.acquire_lock(run_id).await?;
         let heartbeat = self.spawn_heartbeat(&lock, stop.clone());
         let result = self.run_locked(&mode, &stop, run_id, started).await;
         heartbeat.abort();
-        if let Err(err) = self.store.release_lock(lock).await {
-            tracing::warn!(error = %err, "could not release the run lock; it frees itself when its lease ends");
-        }
+        self.release_lock(lock).await;
         result
     }
 
-    async fn acquire_lock(&self, run_id: &str) -> Result<crate::store::Lock, SyncError> {
-        let lease = self.settings.lock_lease;
-        // A crashed run's lease runs out within `lease`: wait that long before giving up.
-        let give_up = Instant::now() + lease + Duration::from_secs(2);
-        loop {
-            if let Some(lock) = self.store.try_lock(run_id, lease).await? {
-                return Ok(lock);
-            }
-            if Instant::now() >= give_up {
-                return Err(SyncError::Locked {
-                    lease_secs: lease.as_secs(),
-                });
-            }
-            tracing::info!("another run holds the lock, waiting");
-            tokio::time::sleep(Duration::from_secs(1).min(lease / 2)).await;
-        }
-    }
-
-    fn spawn_heartbeat(
-        &self,
-        lock: &crate::store::Lock,
-        stop: Arc<StopSignal>,
-    ) -> tokio::task::JoinHandle<()> {
-        let store = self.store.clone();
-        let lease = self.settings.lock_lease;
-        let lock = crate::store::Lock {
-            owner: lock.owner.clone(),
-        };
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(lease / 3).await;
-                match store.renew_lock(&lock, lease).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        tracing::error!("the run lock was taken by another run; stopping early");
-                        stop.lock_lost.store(true, Ordering::Relaxed);
-                        return;
-                    }
-                    Err(err) => tracing::warn!(error = %err, "could not renew the run lock"),
-                }
-            }
-        })
-    }
-
+    /// Every content type in turn, then the usage summaries of what changed.
     async fn run_locked(
         &self,
         mode: &Mode,
@@ -181,25 +80,14 @@ impl Syncer {
     ) -> Result<Summary, SyncError> {
         let api_before = self.api.counters().snapshot();
         let mut summary = Summary::new(run_id, mode.name());
-        let shared = RunShared {
-            marked: Mutex::new(HashSet::new()),
-        };
+        let shared = RunShared::default();
         for content_type in &self.content_types {
             self.sync_content_type(content_type, mode, stop, &shared, &mut summary)
                 .await?;
         }
         self.rebuild_summaries(stop, &mut summary).await;
-
-        let api = self.api.counters().snapshot();
-        summary.api_requests = api.requests - api_before.requests;
-        summary.throttled_retries = api.throttled - api_before.throttled;
-        summary.token_renewals = api.token_renewals - api_before.token_renewals;
-        summary.duration_ms = started.elapsed().as_millis() as u64;
-        summary.complete = summary.errors.is_empty()
-            && summary.blobs_failed == 0
-            && summary.blobs_deferred == 0
-            && summary.summaries_pending == 0
-            && !summary.stopped_early;
+        let api_after = self.api.counters().snapshot();
+        summary.finish(&api_before, &api_after, started.elapsed());
         Ok(summary)
     }
 
@@ -426,63 +314,4 @@ impl Syncer {
         }
         ledger.clear();
     }
-
-    /// Rebuilds the usage summaries of every app-day marked dirty, this run's and any a crashed
-    /// run left behind.
-    async fn rebuild_summaries(&self, stop: &StopSignal, summary: &mut Summary) {
-        let dirty = match self.store.dirty_app_days().await {
-            Ok(dirty) => dirty,
-            Err(err) => {
-                summary.errors.push(err.to_string());
-                return;
-            }
-        };
-        let total = dirty.len();
-        // Apps in parallel, each app's days in sequence (its per-app item gets one update).
-        let mut by_app: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for app_day in dirty {
-            by_app.entry(app_day.app_id).or_default().push(app_day.day);
-        }
-        let outcomes: Vec<(String, Vec<String>, Result<u32, StoreError>)> =
-            futures::stream::iter(by_app)
-                .take_while(|_| std::future::ready(!stop.stop_requested()))
-                .map(|(app_id, days)| async move {
-                    let result = self.store.rebuild_app(&app_id, &days).await;
-                    (app_id, days, result)
-                })
-                .buffer_unordered(REBUILD_CONCURRENCY)
-                .collect()
-                .await;
-        let mut rebuilt = Vec::new();
-        for (app_id, days, result) in outcomes {
-            match result {
-                Ok(writes) => {
-                    summary.dynamodb_write_requests += u64::from(writes);
-                    rebuilt.extend(days.into_iter().map(|day| AppDay {
-                        app_id: app_id.clone(),
-                        day,
-                    }));
-                }
-                Err(err) => {
-                    if summary.errors.len() < 10 {
-                        summary.errors.push(err.to_string());
-                    }
-                }
-            }
-        }
-        match self.store.clear_dirty(&rebuilt).await {
-            Ok(requests) => {
-                summary.dynamodb_write_requests += u64::from(requests);
-                summary.summaries_rebuilt = rebuilt.len() as u64;
-                summary.summaries_pending = (total - rebuilt.len()) as u64;
-            }
-            Err(err) => {
-                summary.errors.push(err.to_string());
-                summary.summaries_pending = total as u64;
-            }
-        }
-    }
 }
-
-/// The per-content-type watermarks, for summaries.
-pub type Watermarks = BTreeMap<String, Option<String>>;
