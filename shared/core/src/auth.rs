@@ -9,6 +9,7 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use crate::config::{Config, TokenVersion};
+use crate::http::{body_excerpt, describe_reqwest_error};
 use crate::retry::{RetryPolicy, retry_after};
 use crate::secret::ClientSecret;
 
@@ -127,6 +128,22 @@ fn number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64
     })
 }
 
+/// How one token request ended.
+enum TokenAttempt {
+    /// A success status: the token, or the reason its body is not a token reply.
+    Answered(Result<(AccessToken, Duration), AuthError>),
+    /// Throttled or failing on Entra's side: worth another try.
+    Busy {
+        status: u16,
+        error: AuthError,
+        retry_after: Option<Duration>,
+    },
+    /// Not reached, or the answer broke off: worth another try.
+    Unreachable(AuthError),
+    /// Refused for a reason another try does not change.
+    Refused(AuthError),
+}
+
 struct CachedToken {
     token: AccessToken,
     renew_at: Instant,
@@ -208,68 +225,80 @@ impl TokenProvider {
         }
     }
 
+    /// Asks Entra for a token, retrying while it is busy or out of reach.
     async fn request(&self) -> Result<(AccessToken, Duration), AuthError> {
         let started = Instant::now();
         let mut retry = 0;
         loop {
             retry += 1;
-            let mut form = self.form.clone();
-            form.push(("client_secret", self.secret.expose().to_string()));
-            let outcome = self
-                .http
-                .post(self.token_url.clone())
-                .form(&form)
-                .timeout(Duration::from_secs(30))
-                .send()
-                .await;
-            let (transient, error) = match outcome {
-                Err(err) => (
-                    true,
-                    AuthError::Transport {
-                        url: self.token_url.to_string(),
-                        detail: crate::api::describe_reqwest_error(&err),
-                    },
-                ),
-                Ok(resp) => {
-                    let status = resp.status();
-                    let retry_after = retry_after(resp.headers());
-                    let body = resp.bytes().await;
-                    match (status.is_success(), body) {
-                        (_, Err(err)) => (
-                            true,
-                            AuthError::Transport {
-                                url: self.token_url.to_string(),
-                                detail: crate::api::describe_reqwest_error(&err),
-                            },
-                        ),
-                        (true, Ok(body)) => return self.parse_success(status.as_u16(), &body),
-                        (false, Ok(body)) => {
-                            let transient = status.as_u16() == 429 || status.is_server_error();
-                            let error = self.parse_failure(status.as_u16(), &body);
-                            if transient
-                                && let Some(delay) =
-                                    self.retry.next_delay(retry, started.elapsed(), retry_after)
-                            {
-                                tracing::warn!(
-                                    status = status.as_u16(),
-                                    ?delay,
-                                    "token endpoint busy, retrying"
-                                );
-                                tokio::time::sleep(delay).await;
-                                continue;
-                            }
-                            (false, error)
-                        }
-                    }
+            let delay = match self.attempt().await {
+                TokenAttempt::Answered(result) => return result,
+                TokenAttempt::Refused(error) => return Err(error),
+                TokenAttempt::Busy {
+                    status,
+                    error,
+                    retry_after,
+                } => {
+                    let delay = self.retry.next_delay(retry, started.elapsed(), retry_after);
+                    let Some(delay) = delay else {
+                        return Err(error);
+                    };
+                    tracing::warn!(status, ?delay, "token endpoint busy, retrying");
+                    delay
+                }
+                TokenAttempt::Unreachable(error) => {
+                    let delay = self.retry.next_delay(retry, started.elapsed(), None);
+                    let Some(delay) = delay else {
+                        return Err(error);
+                    };
+                    tracing::warn!(error = %error, ?delay, "token request failed, retrying");
+                    delay
                 }
             };
-            if transient && let Some(delay) = self.retry.next_delay(retry, started.elapsed(), None)
-            {
-                tracing::warn!(error = %error, ?delay, "token request failed, retrying");
-                tokio::time::sleep(delay).await;
-                continue;
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// One token request, its answer sorted into what to do next.
+    async fn attempt(&self) -> TokenAttempt {
+        let mut form = self.form.clone();
+        form.push(("client_secret", self.secret.expose().to_string()));
+        let outcome = self
+            .http
+            .post(self.token_url.clone())
+            .form(&form)
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await;
+        let resp = match outcome {
+            Ok(resp) => resp,
+            Err(err) => return TokenAttempt::Unreachable(self.transport_error(&err)),
+        };
+        let status = resp.status();
+        let retry_after = retry_after(resp.headers());
+        let body = match resp.bytes().await {
+            Ok(body) => body,
+            Err(err) => return TokenAttempt::Unreachable(self.transport_error(&err)),
+        };
+        if status.is_success() {
+            return TokenAttempt::Answered(self.parse_success(status.as_u16(), &body));
+        }
+        let error = self.parse_failure(status.as_u16(), &body);
+        if status.as_u16() == 429 || status.is_server_error() {
+            TokenAttempt::Busy {
+                status: status.as_u16(),
+                error,
+                retry_after,
             }
-            return Err(error);
+        } else {
+            TokenAttempt::Refused(error)
+        }
+    }
+
+    fn transport_error(&self, err: &reqwest::Error) -> AuthError {
+        AuthError::Transport {
+            url: self.token_url.to_string(),
+            detail: describe_reqwest_error(err),
         }
     }
 
@@ -307,7 +336,7 @@ impl TokenProvider {
             Err(_) => AuthError::Malformed {
                 url: self.token_url.to_string(),
                 status,
-                detail: crate::api::body_excerpt(body),
+                detail: body_excerpt(body),
             },
         }
     }

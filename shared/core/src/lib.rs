@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cloud;
 pub mod config;
 pub mod env;
+pub mod http;
 pub mod report;
 pub mod retry;
 pub mod secret;

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use tokio::sync::OnceCell;
 
-use crate::api::{ManagementClient, http_client};
+use crate::api::ManagementClient;
 use crate::auth::TokenProvider;
 use crate::config::Config;
+use crate::http::http_client;
 use crate::secret::{ClientSecret, SecretError, SecretSource, fetch_from_secrets_manager};
 
 /// The AWS SDK configuration from the standard sources (`AWS_REGION`, `AWS_ENDPOINT_URL`, the

@@ -5,6 +5,7 @@ use std::fmt;
 use serde::Deserialize;
 
 use crate::auth::AuthError;
+use crate::http::body_excerpt;
 
 /// What the service said when it refused a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,36 +192,6 @@ impl ApiError {
     }
 }
 
-/// The first part of a body, for error messages: enough to recognise an HTML error page or a
-/// stack trace without flooding the log.
-pub fn body_excerpt(body: &[u8]) -> String {
-    const LIMIT: usize = 300;
-    let text = String::from_utf8_lossy(&body[..body.len().min(LIMIT * 4)]);
-    let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.is_empty() {
-        return "(empty body)".into();
-    }
-    match collapsed.char_indices().nth(LIMIT) {
-        Some((cut, _)) => format!("{}…", &collapsed[..cut]),
-        None => collapsed,
-    }
-}
-
-/// A transport error without the noise of reqwest's nested sources flattened away.
-pub fn describe_reqwest_error(err: &reqwest::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(inner) = source {
-        let part = inner.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = inner.source();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,12 +250,5 @@ mod tests {
         assert!(e.to_string().contains(r#"{"operation":"start"}"#));
         let e = ServiceError::from_body(401, br#"{"error":{"code":"AF10001","message":"x"}}"#);
         assert!(e.to_string().contains("ActivityFeed.Read"));
-    }
-
-    #[test]
-    fn excerpts_are_bounded() {
-        let long = vec![b'a'; 10_000];
-        assert!(body_excerpt(&long).chars().count() <= 301);
-        assert_eq!(body_excerpt(&[0xff, 0xfe, b'x']), "\u{fffd}\u{fffd}x");
     }
 }

@@ -4,14 +4,17 @@
 //! stream and hands kept events over a small channel to the writer, so memory per blob is a
 //! few batches whatever the blob's size.
 
+use std::collections::HashSet;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use audit_records::{AuditEvent, BlobCount, classify_blob};
 use futures::TryStreamExt;
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
-use super::{RunShared, Syncer};
+use super::Syncer;
 use crate::api::ContentBlob;
 use crate::store::{AppDay, BATCH_WRITE_MAX, StoreError, WriteOutcome, day_of, is_app_event};
 
@@ -31,6 +34,13 @@ impl std::fmt::Display for WriterStopped {
 
 impl std::error::Error for WriterStopped {}
 
+/// State shared by the blob tasks of one run.
+#[derive(Default)]
+pub(crate) struct RunShared {
+    /// App-days marked dirty during this run (no need to mark them again).
+    pub(crate) marked: Mutex<HashSet<AppDay>>,
+}
+
 pub(crate) enum BlobResult {
     Done {
         count: BlobCount,
@@ -46,6 +56,9 @@ pub(crate) enum BlobResult {
     /// Not started: the run ran out of time.
     Deferred,
 }
+
+/// What the parser task gives back: how the body parsed, and what it counted.
+type Parsed = (Result<(), String>, BlobCount);
 
 enum StreamFailure {
     /// The body could not be read or parsed; another attempt may succeed.
@@ -73,20 +86,7 @@ impl Syncer {
             };
             match self.stream_blob(response, blob, shared).await {
                 Ok((count, write)) => {
-                    if count.rejected > 0 {
-                        let samples: Vec<String> = count
-                            .rejection_samples
-                            .iter()
-                            .map(|s| format!("#{}: {}", s.index, s.rejection))
-                            .collect();
-                        tracing::warn!(
-                            content_id = %blob.content_id,
-                            rejected = count.rejected,
-                            reasons = %count.rejected_by_reason,
-                            samples = ?samples,
-                            "malformed records rejected; the rest of the blob was stored"
-                        );
-                    }
+                    log_rejections(blob, &count);
                     return BlobResult::Done { count, write };
                 }
                 Err(StreamFailure::Store(err)) => {
@@ -106,15 +106,34 @@ impl Syncer {
         }
     }
 
+    /// Streams the body through the parser and stores the kept events. A store failure stops
+    /// the parser; a body failure is reported only once everything parsed is stored.
     async fn stream_blob(
         &self,
         response: reqwest::Response,
         blob: &ContentBlob,
         shared: &RunShared,
     ) -> Result<(BlobCount, WriteOutcome), StreamFailure> {
+        let (parser, receiver) = self.spawn_parser(response);
+        let (write, store_error) = self.store_events(receiver, blob, shared).await;
+        let (parsed, count) = parser
+            .await
+            .map_err(|err| StreamFailure::Body(format!("the parser task failed: {err}")))?;
+        if let Some(err) = store_error {
+            return Err(StreamFailure::Store(err));
+        }
+        parsed.map_err(StreamFailure::Body)?;
+        Ok((count, write))
+    }
+
+    /// Parses the body on a blocking thread, sending kept events over a small channel.
+    fn spawn_parser(
+        &self,
+        response: reqwest::Response,
+    ) -> (JoinHandle<Parsed>, mpsc::Receiver<AuditEvent>) {
         let body = response.bytes_stream().map_err(std::io::Error::other);
         let reader = SyncIoBridge::new(StreamReader::new(body));
-        let (sender, mut receiver) = mpsc::channel::<AuditEvent>(CHANNEL_CAPACITY);
+        let (sender, receiver) = mpsc::channel::<AuditEvent>(CHANNEL_CAPACITY);
         let filter = self.settings.filter.clone();
         let max_record_bytes = self.settings.max_record_bytes;
         let parser = tokio::task::spawn_blocking(move || {
@@ -126,10 +145,19 @@ impl Syncer {
             .map_err(|err| err.to_string());
             (result, count)
         });
+        (parser, receiver)
+    }
 
+    /// Stores the events the parser sends, in batches, until it is done or a store fails.
+    /// Consuming `receiver` closes the channel on return, which stops a parser still sending.
+    async fn store_events(
+        &self,
+        mut receiver: mpsc::Receiver<AuditEvent>,
+        blob: &ContentBlob,
+        shared: &RunShared,
+    ) -> (WriteOutcome, Option<StoreError>) {
         let mut write = WriteOutcome::default();
         let mut batch = Vec::with_capacity(BATCH_WRITE_MAX);
-        let mut store_error = None;
         while let Some(event) = receiver.recv().await {
             batch.push(event);
             if batch.len() == BATCH_WRITE_MAX
@@ -137,26 +165,17 @@ impl Syncer {
                     .store_batch(&mut batch, &blob.content_id, shared, &mut write)
                     .await
             {
-                store_error = Some(err);
-                break;
+                return (write, Some(err));
             }
         }
-        if store_error.is_none() && !batch.is_empty() {
-            store_error = self
-                .store_batch(&mut batch, &blob.content_id, shared, &mut write)
+        let store_error = if batch.is_empty() {
+            None
+        } else {
+            self.store_batch(&mut batch, &blob.content_id, shared, &mut write)
                 .await
-                .err();
-        }
-        // Closing the channel stops a parser still sending after a store failure.
-        drop(receiver);
-        let (parsed, count) = parser
-            .await
-            .map_err(|err| StreamFailure::Body(format!("the parser task failed: {err}")))?;
-        if let Some(err) = store_error {
-            return Err(StreamFailure::Store(err));
-        }
-        parsed.map_err(StreamFailure::Body)?;
-        Ok((count, write))
+                .err()
+        };
+        (write, store_error)
     }
 
     /// Marks the batch's app-days dirty (first), then stores its new events.
@@ -167,21 +186,7 @@ impl Syncer {
         shared: &RunShared,
         write: &mut WriteOutcome,
     ) -> Result<(), StoreError> {
-        let fresh: Vec<AppDay> = {
-            let marked = shared.marked.lock().expect("not poisoned");
-            let mut fresh: Vec<AppDay> = batch
-                .iter()
-                .filter(|e| is_app_event(e))
-                .map(|e| AppDay {
-                    app_id: e.app_id.clone().expect("app events have an id"),
-                    day: day_of(e),
-                })
-                .filter(|ad| !marked.contains(ad))
-                .collect();
-            fresh.sort();
-            fresh.dedup();
-            fresh
-        };
+        let fresh = unmarked_app_days(batch, &shared.marked.lock().expect("not poisoned"));
         if !fresh.is_empty() {
             write.write_requests += self.store.mark_dirty(&fresh).await?;
             shared.marked.lock().expect("not poisoned").extend(fresh);
@@ -192,5 +197,89 @@ impl Syncer {
         write.write_requests += outcome.write_requests;
         batch.clear();
         Ok(())
+    }
+}
+
+/// The app-days of `batch`'s app events not yet marked dirty, each once.
+fn unmarked_app_days(batch: &[AuditEvent], marked: &HashSet<AppDay>) -> Vec<AppDay> {
+    let mut fresh: Vec<AppDay> = batch
+        .iter()
+        .filter(|e| is_app_event(e))
+        .map(|e| AppDay {
+            app_id: e.app_id.clone().expect("app events have an id"),
+            day: day_of(e),
+        })
+        .filter(|ad| !marked.contains(ad))
+        .collect();
+    fresh.sort();
+    fresh.dedup();
+    fresh
+}
+
+/// Malformed records are stored around, not failed on; the log says which and why.
+fn log_rejections(blob: &ContentBlob, count: &BlobCount) {
+    if count.rejected == 0 {
+        return;
+    }
+    let samples: Vec<String> = count
+        .rejection_samples
+        .iter()
+        .map(|s| format!("#{}: {}", s.index, s.rejection))
+        .collect();
+    tracing::warn!(
+        content_id = %blob.content_id,
+        rejected = count.rejected,
+        reasons = %count.rejected_by_reason,
+        samples = ?samples,
+        "malformed records rejected; the rest of the blob was stored"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use audit_records::AppKind;
+    use time::macros::datetime;
+
+    fn event(app_id: &str, kind: AppKind, time: time::OffsetDateTime) -> AuditEvent {
+        AuditEvent {
+            id: format!("{app_id}-{time}"),
+            creation_time: time,
+            operation: "LaunchPowerApp".into(),
+            workload: "PowerApps".into(),
+            record_type: 45,
+            app_id: Some(app_id.into()),
+            app_kind: kind,
+            app_display_name: None,
+            environment_id: None,
+            user_upn: None,
+            user_key: None,
+            result_status: None,
+            client_ip: None,
+            raw: "{}".into(),
+        }
+    }
+
+    fn app_day(app_id: &str, day: &str) -> AppDay {
+        AppDay {
+            app_id: app_id.into(),
+            day: day.into(),
+        }
+    }
+
+    #[test]
+    fn only_app_days_not_yet_marked_are_marked_each_once() {
+        let batch = [
+            event("b", AppKind::PowerApp, datetime!(2026-11-24 10:00 UTC)),
+            event("a", AppKind::PowerApp, datetime!(2026-11-24 11:00 UTC)),
+            event("b", AppKind::PowerApp, datetime!(2026-11-24 12:00 UTC)),
+            event("c", AppKind::PowerApp, datetime!(2026-11-23 23:59 UTC)),
+            event("flow", AppKind::Flow, datetime!(2026-11-24 10:00 UTC)),
+        ];
+        let marked = HashSet::from([app_day("c", "2026-11-23")]);
+        assert_eq!(
+            unmarked_app_days(&batch, &marked),
+            [app_day("a", "2026-11-24"), app_day("b", "2026-11-24")]
+        );
     }
 }

@@ -1,50 +1,38 @@
 //! The hourly sync: list new content from the watermark, fetch the blobs concurrently, keep the
 //! Power Platform events, store each exactly once, and move the watermark only past work that
 //! is complete.
+//!
+//! This file is the run's outline; each step lives in the file that names it.
 
 mod blob;
+mod error;
+mod ledger;
+mod list;
+mod lock;
 mod mode;
+mod plan;
+mod process;
+mod rebuild;
 mod settings;
+mod stop;
 mod summary;
+mod watermark;
 
-use std::collections::{BTreeMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 
-use futures::StreamExt;
 use time::OffsetDateTime;
 
+pub use error::SyncError;
 pub use mode::{Mode, ModeError, SyncEvent};
 pub use settings::Settings;
-pub use summary::{Clamped, Summary};
+pub use summary::{Clamped, Summary, Watermarks};
 
-use crate::api::{
-    ApiError, ContentBlob, ManagementClient, RETENTION, TimeWindow, format_utc, parse_api_time,
-};
+use crate::api::ManagementClient;
 use crate::config::ContentType;
-use crate::store::{AppDay, LedgerEntry, LedgerStatus, Store, StoreError};
-use blob::BlobResult;
-
-/// A window start this close to the 7-day limit could be refused by the time it arrives.
-const RETENTION_MARGIN: time::Duration = time::Duration::minutes(5);
-/// Summaries rebuilt at once at the end of a run.
-const REBUILD_CONCURRENCY: usize = 8;
-
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    #[error(transparent)]
-    Api(#[from] ApiError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(
-        "another audit-sync run holds the lock (lease {lease_secs} s); runs must not overlap. If no run \
-         is active, the lock frees itself when its lease ends"
-    )]
-    Locked { lease_secs: u64 },
-    #[error("{0}")]
-    Input(String),
-}
+use crate::store::Store;
+use blob::RunShared;
+use stop::StopSignal;
 
 /// Everything a run needs; built once per cold start.
 pub struct Syncer {
@@ -52,25 +40,6 @@ pub struct Syncer {
     pub store: Store,
     pub settings: Settings,
     pub content_types: Vec<ContentType>,
-}
-
-/// Why a run stops taking new blobs.
-struct StopSignal {
-    stop_at: Option<Instant>,
-    lock_lost: AtomicBool,
-}
-
-impl StopSignal {
-    fn stop_requested(&self) -> bool {
-        self.lock_lost.load(Ordering::Relaxed)
-            || self.stop_at.is_some_and(|at| Instant::now() >= at)
-    }
-}
-
-/// State shared by the blob tasks of one run.
-pub(crate) struct RunShared {
-    /// App-days marked dirty during this run (no need to mark them again).
-    pub(crate) marked: Mutex<HashSet<AppDay>>,
 }
 
 impl Syncer {
@@ -82,86 +51,16 @@ impl Syncer {
         run_id: &str,
     ) -> Result<Summary, SyncError> {
         let started = Instant::now();
-        // Lambda always gives a deadline ahead; local runtime emulators sometimes give one already
-        // past, which would stop the run before it starts.
-        let deadline = deadline.filter(|d| {
-            let ahead = *d > started;
-            if !ahead {
-                tracing::warn!("the invocation's deadline is already past; running without one");
-            }
-            ahead
-        });
-        let stop_at = [
-            // The margin leaves time to record what is done; a short invocation keeps at least
-            // three quarters of its time for work.
-            deadline.map(|d| {
-                let left = d.saturating_duration_since(started);
-                d - self.settings.deadline_margin.min(left / 4)
-            }),
-            self.settings.max_run.map(|max| started + max),
-        ]
-        .into_iter()
-        .flatten()
-        .min();
-        let stop = Arc::new(StopSignal {
-            stop_at,
-            lock_lost: AtomicBool::new(false),
-        });
-
+        let stop = Arc::new(StopSignal::for_run(started, deadline, &self.settings));
         let lock = self.acquire_lock(run_id).await?;
         let heartbeat = self.spawn_heartbeat(&lock, stop.clone());
         let result = self.run_locked(&mode, &stop, run_id, started).await;
         heartbeat.abort();
-        if let Err(err) = self.store.release_lock(lock).await {
-            tracing::warn!(error = %err, "could not release the run lock; it frees itself when its lease ends");
-        }
+        self.release_lock(lock).await;
         result
     }
 
-    async fn acquire_lock(&self, run_id: &str) -> Result<crate::store::Lock, SyncError> {
-        let lease = self.settings.lock_lease;
-        // A crashed run's lease runs out within `lease`: wait that long before giving up.
-        let give_up = Instant::now() + lease + Duration::from_secs(2);
-        loop {
-            if let Some(lock) = self.store.try_lock(run_id, lease).await? {
-                return Ok(lock);
-            }
-            if Instant::now() >= give_up {
-                return Err(SyncError::Locked {
-                    lease_secs: lease.as_secs(),
-                });
-            }
-            tracing::info!("another run holds the lock, waiting");
-            tokio::time::sleep(Duration::from_secs(1).min(lease / 2)).await;
-        }
-    }
-
-    fn spawn_heartbeat(
-        &self,
-        lock: &crate::store::Lock,
-        stop: Arc<StopSignal>,
-    ) -> tokio::task::JoinHandle<()> {
-        let store = self.store.clone();
-        let lease = self.settings.lock_lease;
-        let lock = crate::store::Lock {
-            owner: lock.owner.clone(),
-        };
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(lease / 3).await;
-                match store.renew_lock(&lock, lease).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        tracing::error!("the run lock was taken by another run; stopping early");
-                        stop.lock_lost.store(true, Ordering::Relaxed);
-                        return;
-                    }
-                    Err(err) => tracing::warn!(error = %err, "could not renew the run lock"),
-                }
-            }
-        })
-    }
-
+    /// Every content type in turn, then the usage summaries of what changed.
     async fn run_locked(
         &self,
         mode: &Mode,
@@ -171,28 +70,19 @@ impl Syncer {
     ) -> Result<Summary, SyncError> {
         let api_before = self.api.counters().snapshot();
         let mut summary = Summary::new(run_id, mode.name());
-        let shared = RunShared {
-            marked: Mutex::new(HashSet::new()),
-        };
+        let shared = RunShared::default();
         for content_type in &self.content_types {
             self.sync_content_type(content_type, mode, stop, &shared, &mut summary)
                 .await?;
         }
         self.rebuild_summaries(stop, &mut summary).await;
-
-        let api = self.api.counters().snapshot();
-        summary.api_requests = api.requests - api_before.requests;
-        summary.throttled_retries = api.throttled - api_before.throttled;
-        summary.token_renewals = api.token_renewals - api_before.token_renewals;
-        summary.duration_ms = started.elapsed().as_millis() as u64;
-        summary.complete = summary.errors.is_empty()
-            && summary.blobs_failed == 0
-            && summary.blobs_deferred == 0
-            && summary.summaries_pending == 0
-            && !summary.stopped_early;
+        let api_after = self.api.counters().snapshot();
+        summary.finish(&api_before, &api_after, started.elapsed());
         Ok(summary)
     }
 
+    /// One content type: plan the range, list it, skip what the ledger has settled, fetch and
+    /// store the rest, and move the watermark past what is complete.
     async fn sync_content_type(
         &self,
         content_type: &ContentType,
@@ -203,276 +93,25 @@ impl Syncer {
     ) -> Result<(), SyncError> {
         let ct = content_type.as_str();
         let now = OffsetDateTime::now_utc();
-        let earliest = now - RETENTION + RETENTION_MARGIN;
+        let stored = self.stored_watermark(ct, mode).await?;
+        let plan = plan::plan(mode, stored, now, &self.settings)?;
+        plan.note(ct, summary);
 
-        let (list_from, list_to, watermark_before) = match mode {
-            Mode::Scheduled => {
-                let stored = self.store.watermark(ct).await?;
-                // A first run starts at the configured lookback, at most as far as the API keeps.
-                let watermark =
-                    stored.unwrap_or((now - self.settings.initial_lookback).max(earliest));
-                let mut effective = watermark;
-                if watermark < earliest {
-                    // The API keeps content for 7 days; what lay beyond cannot be listed any more.
-                    tracing::error!(
-                        content_type = ct,
-                        watermark = %format_utc(watermark),
-                        "the watermark is older than the API's 7-day retention; content between it and the \
-                         limit is lost"
-                    );
-                    summary.clamped.push(Clamped {
-                        content_type: ct.to_string(),
-                        from: format_utc(watermark),
-                        to: format_utc(earliest),
-                    });
-                    effective = earliest;
-                }
-                summary
-                    .watermark_before
-                    .insert(ct.to_string(), stored.map(format_utc));
-                (
-                    (effective - self.settings.overlap).max(earliest),
-                    now,
-                    Some(watermark),
-                )
-            }
-            Mode::Backfill { start, end } => {
-                if *start < earliest {
-                    return Err(SyncError::Input(format!(
-                        "a backfill can start at most 7 days back (the API's retention): \"start\" must be after {}",
-                        format_utc(earliest)
-                    )));
-                }
-                (*start, (*end).min(now), None)
-            }
-        };
-
-        // List every window first: listings are small, and knowing all blobs up front lets the
-        // fetches run at full concurrency across windows.
-        let mut listed: Vec<ContentBlob> = Vec::new();
-        let mut listed_to = list_from;
-        for window in TimeWindow::split(list_from, list_to) {
-            if stop.stop_requested() {
-                summary.stopped_early = true;
-                break;
-            }
-            match self.api.list_content(content_type, window).await {
-                Ok(listing) => {
-                    summary.windows += 1;
-                    summary.pages += u64::from(listing.pages);
-                    listed.extend(listing.blobs);
-                    listed_to = window.end();
-                }
-                // No subscription, or one an admin disabled: nothing can be listed until it is started.
-                Err(err) if matches!(err.code(), Some("AF20022" | "AF20023")) => {
-                    return Err(err.into());
-                }
-                Err(err) => {
-                    tracing::error!(content_type = ct, error = %err, "listing failed; later windows wait for the next run");
-                    summary.errors.push(err.to_string());
-                    break;
-                }
-            }
-        }
-        let mut seen = HashSet::new();
-        listed.retain(|b| seen.insert(b.content_id.clone()));
-        summary.blobs_listed += listed.len() as u64;
-
-        let mut blobs: Vec<(OffsetDateTime, ContentBlob)> = Vec::with_capacity(listed.len());
-        for blob in listed {
-            match parse_api_time(&blob.content_created) {
-                Some(created) => blobs.push((created, blob)),
-                None => {
-                    summary.errors.push(format!(
-                        "blob {} has an unreadable contentCreated {:?}",
-                        blob.content_id, blob.content_created
-                    ));
-                    // Cannot place it in time, so the watermark cannot pass anything.
-                    listed_to = listed_to.min(list_from);
-                }
-            }
-        }
-        if let Some(newest) = blobs.iter().map(|(t, _)| *t).max() {
-            let lag = (now - newest).whole_seconds().max(0) as u64;
-            summary.lag_seconds = Some(summary.lag_seconds.map_or(lag, |l: u64| l.max(lag)));
-        }
-
-        let settled = self
-            .store
-            .ledger_ids(ct, list_from - time::Duration::seconds(1), listed_to)
+        let listed = self
+            .list_windows(content_type, plan.windows(), plan.from, stop, summary)
             .await?;
-        blobs.retain(|(_, b)| {
-            let done = settled.contains(&b.content_id);
-            if done {
-                summary.blobs_already_processed += 1;
-            }
-            !done
-        });
-        blobs.sort_by_key(|(t, _)| *t);
-
-        // Fetch and store concurrently; the ledger is written in batches as blobs complete.
-        let mut oldest_unfinished: Option<OffsetDateTime> = None;
-        let mut ledger: Vec<LedgerEntry> = Vec::new();
-        let mut results =
-            futures::stream::iter(blobs.into_iter().map(|(created, blob)| async move {
-                if stop.stop_requested() {
-                    return (created, blob, BlobResult::Deferred);
-                }
-                let result = self.process_blob(&blob, shared).await;
-                (created, blob, result)
-            }))
-            .buffer_unordered(self.settings.concurrency);
-
-        while let Some((created, blob, result)) = results.next().await {
-            let expiration = blob.content_expiration.as_deref().and_then(parse_api_time);
-            let entry = |status, records, kept, rejected| LedgerEntry {
-                content_type: ct.to_string(),
-                content_id: blob.content_id.clone(),
-                content_created: created,
-                content_expiration: expiration,
-                status,
-                records,
-                kept,
-                rejected,
-            };
-            match result {
-                BlobResult::Done { count, write } => {
-                    summary.add_blob(&count, &write);
-                    ledger.push(entry(
-                        LedgerStatus::Done,
-                        count.records,
-                        count.kept,
-                        count.rejected,
-                    ));
-                }
-                BlobResult::Gone { error } => {
-                    summary.blobs_expired += 1;
-                    tracing::warn!(content_id = %blob.content_id, error = %error, "blob expired or missing; counted and skipped");
-                    ledger.push(entry(LedgerStatus::Gone, 0, 0, 0));
-                }
-                BlobResult::Failed { error } => {
-                    summary.blobs_failed += 1;
-                    tracing::error!(content_id = %blob.content_id, error = %error, "blob failed; the next run retries it");
-                    if summary.errors.len() < 10 {
-                        summary
-                            .errors
-                            .push(format!("blob {}: {error}", blob.content_id));
-                    }
-                    oldest_unfinished = Some(oldest_unfinished.map_or(created, |o| o.min(created)));
-                }
-                BlobResult::Deferred => {
-                    summary.blobs_deferred += 1;
-                    summary.stopped_early = true;
-                    oldest_unfinished = Some(oldest_unfinished.map_or(created, |o| o.min(created)));
-                }
-            }
-            if ledger.len() >= crate::store::BATCH_WRITE_MAX {
-                self.flush_ledger(&mut ledger, &mut oldest_unfinished, summary)
-                    .await;
-            }
-        }
-        drop(results);
-        self.flush_ledger(&mut ledger, &mut oldest_unfinished, summary)
+        let mut placed = list::place_in_time(listed, plan.from, now, summary);
+        self.skip_settled(ct, plan.from, &mut placed, summary)
+            .await?;
+        let unfinished = self
+            .process_blobs(ct, placed.blobs, stop, shared, summary)
             .await;
 
-        // The watermark may pass only what is complete: the listed range, up to the oldest
-        // blob that failed or was left for the next run.
-        let reached = oldest_unfinished.map_or(listed_to, |oldest| oldest.min(listed_to));
-        if let (Mode::Scheduled, Some(before)) = (mode, watermark_before) {
-            let after = reached.max(before);
-            if after > before {
-                self.store.advance_watermark(ct, after).await?;
-            }
-            summary
-                .watermark_after
-                .insert(ct.to_string(), Some(format_utc(after)));
+        if let Some(before) = plan.before {
+            let after = watermark::settle(placed.to, unfinished, before.value);
+            self.store_watermark(ct, before.value, after, summary)
+                .await?;
         }
         Ok(())
     }
-
-    async fn flush_ledger(
-        &self,
-        ledger: &mut Vec<LedgerEntry>,
-        oldest_unfinished: &mut Option<OffsetDateTime>,
-        summary: &mut Summary,
-    ) {
-        if ledger.is_empty() {
-            return;
-        }
-        match self.store.record_ledger(ledger).await {
-            Ok(requests) => summary.dynamodb_write_requests += u64::from(requests),
-            Err(err) => {
-                // The blobs are stored but not marked: they will be fetched again (harmlessly), so
-                // the watermark must not pass them.
-                tracing::error!(error = %err, "could not record processed blobs");
-                summary.errors.push(err.to_string());
-                for entry in ledger.iter() {
-                    *oldest_unfinished = Some(
-                        oldest_unfinished
-                            .map_or(entry.content_created, |o| o.min(entry.content_created)),
-                    );
-                }
-            }
-        }
-        ledger.clear();
-    }
-
-    /// Rebuilds the usage summaries of every app-day marked dirty, this run's and any a crashed
-    /// run left behind.
-    async fn rebuild_summaries(&self, stop: &StopSignal, summary: &mut Summary) {
-        let dirty = match self.store.dirty_app_days().await {
-            Ok(dirty) => dirty,
-            Err(err) => {
-                summary.errors.push(err.to_string());
-                return;
-            }
-        };
-        let total = dirty.len();
-        // Apps in parallel, each app's days in sequence (its per-app item gets one update).
-        let mut by_app: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for app_day in dirty {
-            by_app.entry(app_day.app_id).or_default().push(app_day.day);
-        }
-        let outcomes: Vec<(String, Vec<String>, Result<u32, StoreError>)> =
-            futures::stream::iter(by_app)
-                .take_while(|_| std::future::ready(!stop.stop_requested()))
-                .map(|(app_id, days)| async move {
-                    let result = self.store.rebuild_app(&app_id, &days).await;
-                    (app_id, days, result)
-                })
-                .buffer_unordered(REBUILD_CONCURRENCY)
-                .collect()
-                .await;
-        let mut rebuilt = Vec::new();
-        for (app_id, days, result) in outcomes {
-            match result {
-                Ok(writes) => {
-                    summary.dynamodb_write_requests += u64::from(writes);
-                    rebuilt.extend(days.into_iter().map(|day| AppDay {
-                        app_id: app_id.clone(),
-                        day,
-                    }));
-                }
-                Err(err) => {
-                    if summary.errors.len() < 10 {
-                        summary.errors.push(err.to_string());
-                    }
-                }
-            }
-        }
-        match self.store.clear_dirty(&rebuilt).await {
-            Ok(requests) => {
-                summary.dynamodb_write_requests += u64::from(requests);
-                summary.summaries_rebuilt = rebuilt.len() as u64;
-                summary.summaries_pending = (total - rebuilt.len()) as u64;
-            }
-            Err(err) => {
-                summary.errors.push(err.to_string());
-                summary.summaries_pending = total as u64;
-            }
-        }
-    }
 }
-
-/// The per-content-type watermarks, for summaries.
-pub type Watermarks = BTreeMap<String, Option<String>>;

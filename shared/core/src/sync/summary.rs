@@ -1,10 +1,20 @@
 //! The run summary: returned by the function and logged as one JSON line.
 
+use std::collections::BTreeMap;
+use std::time::Duration;
+
 use audit_records::BlobCount;
 use serde::Serialize;
 
-use super::Watermarks;
+use crate::api::ApiCounts;
 use crate::store::WriteOutcome;
+
+/// Errors a summary lists before it stops adding those that repeat per blob or per app: one
+/// cause failing everything would otherwise flood it.
+const REPEATED_ERRORS_LISTED: usize = 10;
+
+/// The per-content-type watermarks, for summaries.
+pub type Watermarks = BTreeMap<String, Option<String>>;
 
 /// Content the API no longer had when the run got to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -72,6 +82,28 @@ impl Summary {
         self.dynamodb_write_requests += u64::from(write.write_requests);
     }
 
+    /// Adds an error of a kind that can repeat for every blob or app, unless the summary lists
+    /// [`REPEATED_ERRORS_LISTED`] errors already.
+    pub(crate) fn push_repeated_error(&mut self, error: String) {
+        if self.errors.len() < REPEATED_ERRORS_LISTED {
+            self.errors.push(error);
+        }
+    }
+
+    /// Completes the summary at the end of a run: the API's counts during it, its duration,
+    /// and whether it left anything for the next run.
+    pub(crate) fn finish(&mut self, api_before: &ApiCounts, api_after: &ApiCounts, took: Duration) {
+        self.api_requests = api_after.requests - api_before.requests;
+        self.throttled_retries = api_after.throttled - api_before.throttled;
+        self.token_renewals = api_after.token_renewals - api_before.token_renewals;
+        self.duration_ms = took.as_millis() as u64;
+        self.complete = self.errors.is_empty()
+            && self.blobs_failed == 0
+            && self.blobs_deferred == 0
+            && self.summaries_pending == 0
+            && !self.stopped_early;
+    }
+
     /// The one-line log of the run, with every count as a number so metric filters can read it.
     pub fn log(&self) {
         tracing::info!(
@@ -106,5 +138,62 @@ impl Summary {
             complete = self.complete,
             "audit-sync finished"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finished(change: impl FnOnce(&mut Summary)) -> Summary {
+        let mut summary = Summary::new("run", "scheduled");
+        change(&mut summary);
+        let before = ApiCounts {
+            requests: 10,
+            retries: 1,
+            throttled: 1,
+            token_renewals: 0,
+        };
+        let after = ApiCounts {
+            requests: 25,
+            retries: 4,
+            throttled: 3,
+            token_renewals: 1,
+        };
+        summary.finish(&before, &after, Duration::from_millis(1500));
+        summary
+    }
+
+    #[test]
+    fn a_run_with_nothing_left_is_complete() {
+        let summary = finished(|_| {});
+        assert!(summary.complete);
+        assert_eq!(summary.api_requests, 15);
+        assert_eq!(summary.throttled_retries, 2);
+        assert_eq!(summary.token_renewals, 1);
+        assert_eq!(summary.duration_ms, 1500);
+    }
+
+    #[test]
+    fn anything_left_for_the_next_run_makes_it_incomplete() {
+        let changes: [fn(&mut Summary); 5] = [
+            |s| s.errors.push("x".into()),
+            |s| s.blobs_failed = 1,
+            |s| s.blobs_deferred = 1,
+            |s| s.summaries_pending = 1,
+            |s| s.stopped_early = true,
+        ];
+        for change in changes {
+            assert!(!finished(change).complete);
+        }
+    }
+
+    #[test]
+    fn repeated_errors_stop_at_the_cap() {
+        let mut summary = Summary::new("run", "scheduled");
+        for i in 0..15 {
+            summary.push_repeated_error(format!("error {i}"));
+        }
+        assert_eq!(summary.errors.len(), REPEATED_ERRORS_LISTED);
     }
 }

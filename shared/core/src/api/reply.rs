@@ -1,0 +1,124 @@
+//! What the API answers: subscriptions, listed content and the link to the next page.
+
+use reqwest::header::HeaderMap;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use super::error::ApiError;
+use super::operation::Operation;
+use crate::http::body_excerpt;
+
+/// A subscription as `subscriptions/list` and `subscriptions/start` report it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    #[serde(rename = "contentType")]
+    pub content_type: String,
+    pub status: String,
+    #[serde(default)]
+    pub webhook: Option<serde_json::Value>,
+}
+
+/// What `start` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartOutcome {
+    Started(Subscription),
+    /// AF20024: it was already on. For the admin this is success.
+    AlreadyEnabled,
+}
+
+/// One blob of content, as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentBlob {
+    #[serde(rename = "contentType")]
+    pub content_type: String,
+    #[serde(rename = "contentId")]
+    pub content_id: String,
+    #[serde(rename = "contentUri")]
+    pub content_uri: String,
+    #[serde(rename = "contentCreated")]
+    pub content_created: String,
+    #[serde(rename = "contentExpiration", default)]
+    pub content_expiration: Option<String>,
+}
+
+/// Everything listed for one window, over all its pages.
+#[derive(Debug, Default)]
+pub struct ContentListing {
+    pub blobs: Vec<ContentBlob>,
+    pub pages: u32,
+}
+
+/// The next page's URL, from `NextPageUri` (or `NextPageUrl`, as one page of the reference
+/// spells it). An empty header means "no more pages".
+pub(super) fn next_page(headers: &HeaderMap) -> Result<Option<Url>, ApiError> {
+    let malformed = |detail: String| ApiError::Malformed {
+        operation: Operation::ListContent.as_str(),
+        detail,
+    };
+    let header = headers
+        .get("NextPageUri")
+        .or_else(|| headers.get("NextPageUrl"));
+    let Some(value) = header else { return Ok(None) };
+    let text = value
+        .to_str()
+        .map_err(|_| malformed("NextPageUri is not text".into()))?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    Url::parse(text.trim())
+        .map(Some)
+        .map_err(|err| malformed(format!("NextPageUri {text:?} is not a URL: {err}")))
+}
+
+/// Reads a JSON answer; a body that is not the expected shape is quoted in the error.
+pub(super) fn parse_json<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    operation: Operation,
+) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|err| ApiError::Malformed {
+        operation: operation.as_str(),
+        detail: format!("{err}; the body began: {}", body_excerpt(body)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(name: &'static str, value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(name, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn next_page_reads_either_spelling_and_empty_means_last() {
+        let next = next_page(&headers("NextPageUri", "https://x.test/feed?nextPage=2")).unwrap();
+        assert_eq!(next.unwrap().as_str(), "https://x.test/feed?nextPage=2");
+        let next = next_page(&headers("NextPageUrl", "https://x.test/feed?nextPage=3")).unwrap();
+        assert!(next.is_some());
+        assert_eq!(next_page(&headers("NextPageUri", "  ")).unwrap(), None);
+        assert_eq!(next_page(&HeaderMap::new()).unwrap(), None);
+    }
+
+    #[test]
+    fn a_next_page_that_is_not_a_url_is_malformed() {
+        let err = next_page(&headers("NextPageUri", "page 2")).unwrap_err();
+        assert!(matches!(
+            err,
+            ApiError::Malformed {
+                operation: "subscriptions/content",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn unexpected_json_names_the_operation_and_quotes_the_body() {
+        let err = parse_json::<Vec<ContentBlob>>(b"<html>busy</html>", Operation::ListContent)
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("subscriptions/content") && text.contains("<html>busy</html>"));
+    }
+}

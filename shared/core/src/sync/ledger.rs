@@ -1,0 +1,92 @@
+//! The ledger of settled blobs: skipping those an earlier run stored, and recording the ones
+//! this run settles.
+
+use std::collections::HashSet;
+
+use time::OffsetDateTime;
+
+use super::Syncer;
+use super::error::SyncError;
+use super::list::{Placed, PlacedBlob};
+use super::summary::Summary;
+use super::watermark::Unfinished;
+use crate::store::LedgerEntry;
+
+impl Syncer {
+    /// Drops the blobs the ledger has as done or gone, and orders the rest oldest first.
+    pub(super) async fn skip_settled(
+        &self,
+        content_type: &str,
+        from: OffsetDateTime,
+        placed: &mut Placed,
+        summary: &mut Summary,
+    ) -> Result<(), SyncError> {
+        // Listing starts at `from` cut to the whole second, so the ledger is read from a
+        // second earlier.
+        let settled = self
+            .store
+            .ledger_ids(content_type, from - time::Duration::seconds(1), placed.to)
+            .await?;
+        summary.blobs_already_processed += drop_settled(&mut placed.blobs, &settled);
+        placed.blobs.sort_by_key(|(t, _)| *t);
+        Ok(())
+    }
+
+    /// Records `ledger` and empties it. Blobs that could not be recorded are stored but not
+    /// marked: they will be fetched again (harmlessly), so the watermark must not pass them.
+    pub(super) async fn flush_ledger(
+        &self,
+        ledger: &mut Vec<LedgerEntry>,
+        unfinished: &mut Unfinished,
+        summary: &mut Summary,
+    ) {
+        if ledger.is_empty() {
+            return;
+        }
+        match self.store.record_ledger(ledger).await {
+            Ok(requests) => summary.dynamodb_write_requests += u64::from(requests),
+            Err(err) => {
+                tracing::error!(error = %err, "could not record processed blobs");
+                summary.errors.push(err.to_string());
+                for entry in ledger.iter() {
+                    unfinished.include(entry.content_created);
+                }
+            }
+        }
+        ledger.clear();
+    }
+}
+
+/// Removes the blobs in `settled`, keeping the order of the rest; returns how many went.
+fn drop_settled(blobs: &mut Vec<PlacedBlob>, settled: &HashSet<String>) -> u64 {
+    let before = blobs.len();
+    blobs.retain(|(_, b)| !settled.contains(&b.content_id));
+    (before - blobs.len()) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ContentBlob;
+    use time::macros::datetime;
+
+    fn placed(id: &str) -> PlacedBlob {
+        let blob = ContentBlob {
+            content_type: "Audit.General".into(),
+            content_id: id.into(),
+            content_uri: format!("https://manage.office.com/audit/{id}"),
+            content_created: "2026-11-24T10:00:00Z".into(),
+            content_expiration: None,
+        };
+        (datetime!(2026-11-24 10:00 UTC), blob)
+    }
+
+    #[test]
+    fn settled_blobs_are_dropped_and_counted() {
+        let mut blobs = vec![placed("a"), placed("b"), placed("c")];
+        let settled: HashSet<String> = ["a".to_string(), "c".to_string(), "z".to_string()].into();
+        assert_eq!(drop_settled(&mut blobs, &settled), 2);
+        assert_eq!(blobs.len(), 1);
+        assert_eq!(blobs[0].1.content_id, "b");
+    }
+}
