@@ -41,4 +41,4 @@ pub use count::{BlobCount, RejectionSample};
 pub use filter::{FilterError, OperationFilter};
 pub use model::{AppKind, AuditEvent, record_type};
 pub use rejection::{Rejection, RejectionCounts, RejectionKind};
-pub use timestamp::{format_timestamp, parse_timestamp};
+pub use timestamp::{UtcStyle, format_utc, parse_timestamp};

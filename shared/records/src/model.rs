@@ -5,7 +5,7 @@ use std::fmt;
 
 use time::OffsetDateTime;
 
-use crate::timestamp::format_timestamp;
+use crate::timestamp::{UtcStyle, format_utc};
 
 /// `RecordType` numbers that matter to this project (others occur and are kept as
 /// plain numbers).
@@ -95,7 +95,7 @@ impl AuditEvent {
     /// [`creation_time`](Self::creation_time) as `2026-05-19T13:17:34Z` (whole
     /// seconds, so stored values sort in time order).
     pub fn creation_time_iso(&self) -> String {
-        format_timestamp(self.creation_time)
+        format_utc(self.creation_time, UtcStyle::Seconds)
     }
 
     /// [`user_upn`](Self::user_upn) lower-cased; UPNs compare case-insensitively, so

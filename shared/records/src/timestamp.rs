@@ -71,21 +71,37 @@ fn digits(bytes: &[u8]) -> Option<u32> {
     })
 }
 
-/// Formats as ISO 8601 UTC to the second, `2026-05-19T13:17:34Z`.
-///
-/// Fixed width and no fraction, so that the strings sort in time order (a stored
-/// `...34.5Z` would sort before `...34Z`). A value not already in UTC is converted.
-pub fn format_timestamp(at: OffsetDateTime) -> String {
+/// How a UTC time is written. Every form is fixed width, so strings of one form sort in time
+/// order (a `...34.5Z` would sort before `...34Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UtcStyle {
+    /// `2026-05-19T13:17:34Z`: stored event times, summaries and the page.
+    Seconds,
+    /// `2026-05-19T13:17:34.250Z`: sort keys and watermarks, which must order blobs created
+    /// within one second.
+    Millis,
+    /// `2026-05-19T13:17:34`: the Management API's `startTime`/`endTime`, the one form every page
+    /// of its reference accepts.
+    Query,
+}
+
+/// Writes `at` in UTC (a value in another offset is converted), cut to the style's precision.
+pub fn format_utc(at: OffsetDateTime, style: UtcStyle) -> String {
     let at = at.checked_to_offset(UtcOffset::UTC).unwrap_or(at);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+    let seconds = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
         at.year(),
         u8::from(at.month()),
         at.day(),
         at.hour(),
         at.minute(),
         at.second()
-    )
+    );
+    match style {
+        UtcStyle::Seconds => seconds + "Z",
+        UtcStyle::Millis => format!("{seconds}.{:03}Z", at.millisecond()),
+        UtcStyle::Query => seconds,
+    }
 }
 
 #[cfg(test)]
@@ -151,14 +167,15 @@ mod tests {
     }
 
     #[test]
-    fn formats_to_the_second_with_z() {
+    fn each_style_is_fixed_width_utc() {
+        let at = datetime!(2026-05-19 15:17:34.987654 +02:00);
+        assert_eq!(format_utc(at, UtcStyle::Seconds), "2026-05-19T13:17:34Z");
+        assert_eq!(format_utc(at, UtcStyle::Millis), "2026-05-19T13:17:34.987Z");
+        assert_eq!(format_utc(at, UtcStyle::Query), "2026-05-19T13:17:34");
+        let early = datetime!(0042-01-02 03:04:05.006 UTC);
         assert_eq!(
-            format_timestamp(datetime!(2026-05-19 13:17:34.987 UTC)),
-            "2026-05-19T13:17:34Z"
-        );
-        assert_eq!(
-            format_timestamp(datetime!(2026-05-19 15:17:34 +02:00)),
-            "2026-05-19T13:17:34Z"
+            format_utc(early, UtcStyle::Millis),
+            "0042-01-02T03:04:05.006Z"
         );
     }
 }

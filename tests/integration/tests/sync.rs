@@ -266,7 +266,10 @@ async fn a_thirty_hour_gap_is_listed_in_24_hour_windows_and_an_old_watermark_is_
         .item("sk", AttributeValue::S("Audit.General".into()))
         .item(
             "watermark",
-            AttributeValue::S(audit_core::api::format_utc(old)),
+            AttributeValue::S(audit_core::records::format_utc(
+                old,
+                audit_core::records::UtcStyle::Millis,
+            )),
         )
         .send()
         .await
@@ -333,8 +336,14 @@ async fn a_backfill_syncs_its_range_without_moving_the_watermark_back() {
         .unwrap()
         .to_string();
     let now = OffsetDateTime::now_utc();
-    let start = audit_core::api::format_utc(now - time::Duration::hours(20));
-    let end = audit_core::api::format_utc(now - time::Duration::hours(10));
+    let start = audit_core::records::format_utc(
+        now - time::Duration::hours(20),
+        audit_core::records::UtcStyle::Seconds,
+    );
+    let end = audit_core::records::format_utc(
+        now - time::Duration::hours(10),
+        audit_core::records::UtcStyle::Seconds,
+    );
     let backfill = fx.sync(json!({"start": start, "end": end})).await;
     let backfill = backfill.ok();
     assert_eq!(backfill["mode"], "backfill");

@@ -16,13 +16,14 @@ mod window;
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use audit_records::{UtcStyle, format_utc};
 use reqwest::Response;
 use url::Url;
 
 pub use counters::{ApiCounters, ApiCounts};
 pub use error::{ApiError, ServiceError};
 pub use reply::{ContentBlob, ContentListing, StartOutcome, Subscription};
-pub use window::{MAX_WINDOW, RETENTION, TimeWindow, format_query, format_utc, parse_api_time};
+pub use window::{MAX_WINDOW, RETENTION, TimeWindow, parse_api_time};
 
 /// Kept at this path for the client's tests, which build it the way the functions do.
 pub use crate::http::http_client;
@@ -98,8 +99,8 @@ impl ManagementClient {
         window: TimeWindow,
     ) -> Result<ContentListing, ApiError> {
         let operation = Operation::ListContent;
-        let start = format_query(window.start());
-        let end = format_query(window.end());
+        let start = format_utc(window.start(), UtcStyle::Query);
+        let end = format_utc(window.end(), UtcStyle::Query);
         let query = [
             ("contentType", content_type.as_str()),
             ("startTime", &start),

@@ -1,5 +1,6 @@
 //! Listing windows and the API's time formats.
 
+use audit_records::{UtcStyle, format_utc};
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
@@ -26,15 +27,15 @@ impl TimeWindow {
         if end <= start {
             return Err(format!(
                 "end {} is not after start {}",
-                format_query(end),
-                format_query(start)
+                format_utc(end, UtcStyle::Query),
+                format_utc(start, UtcStyle::Query)
             ));
         }
         if end - start > MAX_WINDOW {
             return Err(format!(
                 "{} to {} is longer than 24 hours",
-                format_query(start),
-                format_query(end)
+                format_utc(start, UtcStyle::Query),
+                format_utc(end, UtcStyle::Query)
             ));
         }
         Ok(TimeWindow { start, end })
@@ -70,22 +71,6 @@ fn truncate_to_second(t: OffsetDateTime) -> OffsetDateTime {
         .expect("zero nanoseconds is always valid")
 }
 
-/// `YYYY-MM-DDTHH:MM:SS`, the query form every page of the reference accepts.
-pub fn format_query(t: OffsetDateTime) -> String {
-    let t = t.to_offset(UtcOffset::UTC);
-    t.format(format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]"
-    ))
-    .expect("formatting a UTC time cannot fail")
-}
-
-/// ISO 8601 with a `Z`, for summaries and stored values.
-pub fn format_utc(t: OffsetDateTime) -> String {
-    t.to_offset(UtcOffset::UTC)
-        .format(&Rfc3339)
-        .expect("formatting a UTC time cannot fail")
-}
-
 /// Reads a `contentCreated`/`contentExpiration` value. The API sends `2026-05-23T17:35:00.000Z`,
 /// but zone-less and fraction-less forms occur in the wild; both are UTC.
 pub fn parse_api_time(value: &str) -> Option<OffsetDateTime> {
@@ -112,7 +97,10 @@ mod tests {
     fn windows_are_checked() {
         let t = datetime!(2026-11-24 10:00:00.750 UTC);
         let w = TimeWindow::new(t, t + Duration::hours(24)).unwrap();
-        assert_eq!(format_query(w.start()), "2026-11-24T10:00:00");
+        assert_eq!(
+            format_utc(w.start(), UtcStyle::Query),
+            "2026-11-24T10:00:00"
+        );
         assert!(TimeWindow::new(t, t + Duration::hours(25)).is_err());
         assert!(TimeWindow::new(t, t).is_err());
         assert!(TimeWindow::new(t, t - Duration::minutes(1)).is_err());
@@ -143,6 +131,9 @@ mod tests {
             assert_eq!(parse_api_time(text), Some(expected), "{text}");
         }
         assert_eq!(parse_api_time("yesterday"), None);
-        assert_eq!(format_utc(expected), "2026-05-23T17:35:00Z");
+        assert_eq!(
+            format_utc(expected, UtcStyle::Seconds),
+            "2026-05-23T17:35:00Z"
+        );
     }
 }

@@ -7,7 +7,9 @@ use time::OffsetDateTime;
 
 use super::usage::AppDay;
 use super::{Item, Store, StoreError, get_s, is_conditional_failure, n, s};
-use crate::api::{format_utc, parse_api_time};
+use audit_records::{UtcStyle, format_utc};
+
+use crate::api::parse_api_time;
 
 /// How long a ledger entry outlives its blob's `contentExpiration`: past that the API cannot
 /// list the blob again, so the entry has nothing left to decide.
@@ -44,22 +46,7 @@ pub struct LedgerEntry {
 
 /// Sort keys order by creation time so a window's entries are one range Query.
 fn ledger_sk(created: OffsetDateTime, content_id: &str) -> String {
-    format!("{}#{content_id}", sortable_time(created))
-}
-
-/// Fixed-width UTC with milliseconds: sorts as text in time order.
-pub(crate) fn sortable_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    format!("{}#{content_id}", format_utc(created, UtcStyle::Millis))
 }
 
 /// Holds the run lock until released; a crashed holder's lease simply runs out.
@@ -109,10 +96,13 @@ impl Store {
             .table_name(&self.state_table)
             .item("pk", s("WATERMARK"))
             .item("sk", s(content_type))
-            .item("watermark", s(sortable_time(to)))
-            .item("updated_at", s(format_utc(OffsetDateTime::now_utc())))
+            .item("watermark", s(format_utc(to, UtcStyle::Millis)))
+            .item(
+                "updated_at",
+                s(format_utc(OffsetDateTime::now_utc(), UtcStyle::Seconds)),
+            )
             .condition_expression("attribute_not_exists(watermark) OR watermark <= :to")
-            .expression_attribute_values(":to", s(sortable_time(to)))
+            .expression_attribute_values(":to", s(format_utc(to, UtcStyle::Millis)))
             .send()
             .await;
         match result {
@@ -129,8 +119,8 @@ impl Store {
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> Result<HashSet<String>, StoreError> {
-        let lo = format!("{}#", sortable_time(from));
-        let hi = format!("{}#\u{10FFFF}", sortable_time(to));
+        let lo = format!("{}#", format_utc(from, UtcStyle::Millis));
+        let hi = format!("{}#\u{10FFFF}", format_utc(to, UtcStyle::Millis));
         let items = self
             .query_partition(
                 &self.state_table,
@@ -161,7 +151,7 @@ impl Store {
                 ("content_id".into(), s(&entry.content_id)),
                 (
                     "content_created".into(),
-                    s(sortable_time(entry.content_created)),
+                    s(format_utc(entry.content_created, UtcStyle::Millis)),
                 ),
                 ("status".into(), s(entry.status.as_str())),
                 ("records".into(), n(entry.records)),
@@ -169,7 +159,7 @@ impl Store {
                 ("rejected".into(), n(entry.rejected)),
                 (
                     "processed_at".into(),
-                    s(format_utc(OffsetDateTime::now_utc())),
+                    s(format_utc(OffsetDateTime::now_utc(), UtcStyle::Seconds)),
                 ),
                 ("expires_at".into(), n(expires.unix_timestamp())),
             ])
@@ -286,7 +276,7 @@ mod tests {
         let b = ledger_sk(datetime!(2026-11-24 10:00:00 UTC), "aaa");
         assert!(a < b, "{a} {b}");
         assert_eq!(
-            sortable_time(datetime!(2026-01-02 03:04:05.006 UTC)),
+            format_utc(datetime!(2026-01-02 03:04:05.006 UTC), UtcStyle::Millis),
             "2026-01-02T03:04:05.006Z"
         );
     }

@@ -185,7 +185,10 @@ mod tests {
     fn a_blob_from_the_future_counts_as_no_lag() {
         let created = NOW + Duration::minutes(1);
         let listed = Listed {
-            blobs: vec![blob("a", &crate::api::format_utc(created))],
+            blobs: vec![blob(
+                "a",
+                &audit_records::format_utc(created, audit_records::UtcStyle::Millis),
+            )],
             to: TO,
         };
         let mut summary = Summary::new("run", "scheduled");

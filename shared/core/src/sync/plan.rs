@@ -7,7 +7,9 @@ use super::error::SyncError;
 use super::mode::Mode;
 use super::settings::Settings;
 use super::summary::{Clamped, Summary};
-use crate::api::{RETENTION, TimeWindow, format_utc};
+use audit_records::{UtcStyle, format_utc};
+
+use crate::api::{RETENTION, TimeWindow};
 
 /// A window start this close to the 7-day limit could be refused by the time it arrives.
 const RETENTION_MARGIN: time::Duration = time::Duration::minutes(5);
@@ -76,7 +78,7 @@ fn backfill(
     if start < earliest {
         return Err(SyncError::Input(format!(
             "a backfill can start at most 7 days back (the API's retention): \"start\" must be after {}",
-            format_utc(earliest)
+            format_utc(earliest, UtcStyle::Seconds)
         )));
     }
     Ok(Plan {
@@ -98,20 +100,21 @@ impl Plan {
         if let Some((from, to)) = self.lost {
             tracing::error!(
                 content_type,
-                watermark = %format_utc(from),
+                watermark = %format_utc(from, UtcStyle::Seconds),
                 "the watermark is older than the API's 7-day retention; content between it and the \
                  limit is lost"
             );
             summary.clamped.push(Clamped {
                 content_type: content_type.to_string(),
-                from: format_utc(from),
-                to: format_utc(to),
+                from: format_utc(from, UtcStyle::Seconds),
+                to: format_utc(to, UtcStyle::Seconds),
             });
         }
         if let Some(before) = self.before {
-            summary
-                .watermark_before
-                .insert(content_type.to_string(), before.stored.map(format_utc));
+            summary.watermark_before.insert(
+                content_type.to_string(),
+                before.stored.map(|t| format_utc(t, UtcStyle::Seconds)),
+            );
         }
     }
 }
@@ -180,10 +183,13 @@ mod tests {
         let mut summary = Summary::new("run", "scheduled");
         plan.note("Audit.General", &mut summary);
         assert_eq!(summary.clamped.len(), 1);
-        assert_eq!(summary.clamped[0].from, format_utc(stored));
+        assert_eq!(
+            summary.clamped[0].from,
+            format_utc(stored, UtcStyle::Seconds)
+        );
         assert_eq!(
             summary.watermark_before["Audit.General"],
-            Some(format_utc(stored))
+            Some(format_utc(stored, UtcStyle::Seconds))
         );
     }
 

@@ -7,7 +7,7 @@ use super::Syncer;
 use super::error::SyncError;
 use super::mode::Mode;
 use super::summary::Summary;
-use crate::api::format_utc;
+use audit_records::{UtcStyle, format_utc};
 
 /// The oldest blob the watermark must wait for: one that failed, was left for the next run,
 /// or was stored but not recorded in the ledger.
@@ -57,9 +57,10 @@ impl Syncer {
         if after > before {
             self.store.advance_watermark(content_type, after).await?;
         }
-        summary
-            .watermark_after
-            .insert(content_type.to_string(), Some(format_utc(after)));
+        summary.watermark_after.insert(
+            content_type.to_string(),
+            Some(format_utc(after, UtcStyle::Seconds)),
+        );
         Ok(())
     }
 }
