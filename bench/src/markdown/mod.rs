@@ -2,7 +2,10 @@
 
 use std::fmt::Write;
 
+mod format;
+
 use crate::{ColdResult, Context, Options, SizeResults, StageRun, cold};
+use format::{mb, met, rate, ratio, secs, table, thousands};
 
 /// Targets from issue 7.
 const PARSE_TARGET_PER_CORE: f64 = 200_000.0;
@@ -11,66 +14,6 @@ const RSS_TARGET_MIB: f64 = 128.0;
 const COLD_START_TARGET_MS: f64 = 50.0;
 const ZIP_TARGET_BYTES: u64 = 8 * 1024 * 1024;
 const EVENTS_PER_WRITE_TARGET: f64 = 20.0;
-
-fn table(out: &mut String, headers: &[&str], rows: &[Vec<String>]) {
-    let _ = writeln!(out, "| {} |", headers.join(" | "));
-    let _ = writeln!(
-        out,
-        "|{}",
-        headers
-            .iter()
-            .enumerate()
-            .map(|(i, _)| if i == 0 { "---|" } else { "---:|" })
-            .collect::<String>()
-    );
-    for row in rows {
-        let _ = writeln!(out, "| {} |", row.join(" | "));
-    }
-    out.push('\n');
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn rate(n: f64) -> String {
-    if !n.is_finite() {
-        return "–".into();
-    }
-    thousands(n.round() as u64)
-}
-
-fn mb(bytes: f64) -> String {
-    format!("{:.1}", bytes / 1e6)
-}
-
-fn secs(s: f64) -> String {
-    if s < 10.0 {
-        format!("{s:.2}")
-    } else {
-        format!("{s:.1}")
-    }
-}
-
-fn ratio(a: f64, b: f64) -> String {
-    if b > 0.0 && a.is_finite() && b.is_finite() {
-        format!("{:.1}×", a / b)
-    } else {
-        "–".into()
-    }
-}
-
-fn met(ok: bool) -> &'static str {
-    if ok { "**met**" } else { "**not met**" }
-}
 
 /// Events stored by a sync run (new ones; the black hole never has any already).
 fn events(run: &StageRun) -> u64 {
@@ -667,27 +610,4 @@ fn targets(results: &[SizeResults], cold: &[ColdResult]) -> Vec<Vec<String>> {
         ]);
     }
     rows
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_read_well() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(thousands(100), "100");
-        assert_eq!(ratio(10.0, 4.0), "2.5×");
-        assert_eq!(ratio(1.0, 0.0), "–");
-        assert_eq!(secs(1.234), "1.23");
-        assert_eq!(secs(12.34), "12.3");
-    }
-
-    #[test]
-    fn tables_are_markdown() {
-        let mut out = String::new();
-        table(&mut out, &["a", "b"], &[vec!["1".into(), "2".into()]]);
-        assert_eq!(out, "| a | b |\n|---|---:|\n| 1 | 2 |\n\n");
-    }
 }
