@@ -17,6 +17,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+use crate::tenant::POWER_PLATFORM_WORKLOADS;
+
 /// What reaches the endpoint.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Counts {
@@ -235,13 +237,6 @@ impl Counts {
         self.keys_read += t.keys_read;
     }
 }
-
-const POWER_PLATFORM_WORKLOADS: [&str; 4] = [
-    "PowerPlatform",
-    "PowerApps",
-    "MicrosoftFlow",
-    "PowerAutomate",
-];
 
 fn tally(operation: &str, body: &[u8]) -> Tally {
     let mut tally = Tally::default();

@@ -27,9 +27,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use crate::BoxError;
 use crate::measure::thread_cpu;
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use crate::tenant::POWER_PLATFORM_WORKLOADS;
 
 pub fn child_main(args: &[String]) -> std::process::ExitCode {
     let stage = args.first().map(String::as_str).unwrap_or("");
@@ -147,13 +147,6 @@ struct NaiveEvent {
     user: String,
     raw: String,
 }
-
-const POWER_PLATFORM_WORKLOADS: [&str; 4] = [
-    "PowerPlatform",
-    "PowerApps",
-    "MicrosoftFlow",
-    "PowerAutomate",
-];
 
 fn naive_event(record: &Value) -> Option<NaiveEvent> {
     let workload = record.get("Workload")?.as_str()?;

@@ -4,7 +4,9 @@ use std::fmt::Write;
 
 mod format;
 
-use crate::{ColdResult, Context, Options, SizeResults, StageRun, cold};
+use crate::cold::ColdResult;
+use crate::options::Options;
+use crate::results::{Context, SizeResults, StageRun};
 use format::{mb, met, rate, ratio, secs, table, thousands};
 
 /// Targets from issue 7.
@@ -408,10 +410,8 @@ pub fn render(
                     zip,
                 ];
             }
-            let (init_med, init_max) =
-                cold::median_max_ms(&c.runs.iter().map(|r| r.init).collect::<Vec<_>>());
-            let (reply_med, reply_max) =
-                cold::median_max_ms(&c.runs.iter().map(|r| r.first_reply).collect::<Vec<_>>());
+            let (init_med, init_max) = c.init_ms();
+            let (reply_med, reply_max) = c.first_reply_ms();
             let ok = c.runs.iter().all(|r| r.ok);
             vec![
                 format!("{} `{}`", c.function, c.invocation),
@@ -530,12 +530,7 @@ fn targets(results: &[SizeResults], cold: &[ColdResult]) -> Vec<Vec<String>> {
     if !measured.is_empty() {
         let worst_init = measured
             .iter()
-            .map(|c| {
-                (
-                    c.function,
-                    cold::median_max_ms(&c.runs.iter().map(|r| r.init).collect::<Vec<_>>()).0,
-                )
-            })
+            .map(|c| (c.function, c.init_ms().0))
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .expect("not empty");
         rows.push(vec![
