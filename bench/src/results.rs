@@ -39,6 +39,42 @@ impl StageRun {
             .and_then(Value::as_u64)
             .unwrap_or(0)
     }
+
+    /// What the DynamoDB endpoint counted; all zero where the stage used none.
+    pub fn counts(&self) -> Counts {
+        self.dynamo.clone().unwrap_or_default()
+    }
+
+    /// Events stored by a sync run (new ones; the black hole never has any already).
+    pub fn events(&self) -> u64 {
+        self.u("/summary/events_new")
+    }
+
+    /// Every DynamoDB write request the run made, as the endpoint counted them.
+    pub fn write_requests(&self) -> u64 {
+        self.dynamo.as_ref().map_or(0, |d| d.write_requests)
+    }
+
+    pub fn events_per_write(&self) -> f64 {
+        self.events() as f64 / self.write_requests().max(1) as f64
+    }
+
+    /// Event items written beyond the kept Power Platform events: records the filter should
+    /// have dropped.
+    pub fn filtered_writes(&self) -> u64 {
+        let d = self.counts();
+        d.event_items_not_power_platform + d.event_items.saturating_sub(self.events())
+    }
+
+    /// Records parsed per second of the parsing thread's CPU time (stage a).
+    pub fn records_per_cpu_s(&self) -> f64 {
+        self.f("/records") / self.f("/parse_cpu_s")
+    }
+
+    /// Megabytes parsed per second of the parsing thread's CPU time (stage a).
+    pub fn mb_per_cpu_s(&self) -> f64 {
+        self.f("/bytes") / self.f("/parse_cpu_s") / 1e6
+    }
 }
 
 /// Everything measured for one tenant size.
