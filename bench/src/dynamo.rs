@@ -46,6 +46,11 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Requests of one operation.
+    pub fn requests_of(&self, operation: &str) -> u64 {
+        self.requests.get(operation).copied().unwrap_or(0)
+    }
+
     pub fn total_write_units(&self) -> u64 {
         self.event_write_units + self.other_write_units
     }

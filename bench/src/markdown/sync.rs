@@ -20,6 +20,17 @@ const SYNC_HEADERS: [&str; 12] = [
     "harness CPU s",
 ];
 
+/// The operations counted one by one, after BatchWriteItem (which is split into events and
+/// state).
+const OPERATIONS: [&str; 6] = [
+    "PutItem",
+    "UpdateItem",
+    "DeleteItem",
+    "BatchGetItem",
+    "Query",
+    "GetItem",
+];
+
 pub fn black_hole(out: &mut String, results: &[SizeResults]) {
     out.push_str(
         "### (b) Fetch + parse + filter + store into a black-hole DynamoDB (the real `Syncer`)\n\n",
@@ -45,8 +56,10 @@ fn sync_row(name: &str, r: &SizeResults, run: &StageRun) -> Vec<String> {
     let d = run.counts();
     let run_s = run.f("/run_s");
     let stored = run.events();
-    let op = |name: &str| d.requests.get(name).copied().unwrap_or(0);
-    let reads = op("BatchGetItem") + op("Query") + op("GetItem");
+    let reads: u64 = ["BatchGetItem", "Query", "GetItem"]
+        .iter()
+        .map(|op| d.requests_of(op))
+        .sum();
     vec![
         name.to_string(),
         secs(run_s),
@@ -82,42 +95,20 @@ pub fn requests_by_operation(out: &mut String, results: &[SizeResults]) {
             rows.push(operations_row(&format!("{name} (c) moto"), moto));
         }
     }
-    table(
-        out,
-        &[
-            "run",
-            "BatchWriteItem events",
-            "BatchWriteItem state",
-            "PutItem",
-            "UpdateItem",
-            "DeleteItem",
-            "BatchGetItem",
-            "Query",
-            "GetItem",
-            "events per event batch",
-        ],
-        &rows,
-    );
+    let mut headers = vec!["run", "BatchWriteItem events", "BatchWriteItem state"];
+    headers.extend(OPERATIONS);
+    headers.push("events per event batch");
+    table(out, &headers, &rows);
 }
 
 fn operations_row(name: &str, run: &StageRun) -> Vec<String> {
     let d = run.counts();
-    let op = |name: &str| d.requests.get(name).copied().unwrap_or(0);
     let mut row = vec![
         name.to_string(),
         thousands(d.event_write_requests),
-        thousands(op("BatchWriteItem") - d.event_write_requests),
+        thousands(d.requests_of("BatchWriteItem") - d.event_write_requests),
     ];
-    for operation in [
-        "PutItem",
-        "UpdateItem",
-        "DeleteItem",
-        "BatchGetItem",
-        "Query",
-        "GetItem",
-    ] {
-        row.push(thousands(op(operation)));
-    }
+    row.extend(OPERATIONS.map(|operation| thousands(d.requests_of(operation))));
     row.push(format!(
         "{:.1}",
         d.event_items as f64 / d.event_write_requests.max(1) as f64
