@@ -254,30 +254,7 @@ fn tally(operation: &str, body: &[u8]) -> Tally {
             let tables = request["RequestItems"].as_object().into_iter().flatten();
             for (_, writes) in tables {
                 for write in writes.as_array().into_iter().flatten() {
-                    if let Some(item) = write["PutRequest"]["Item"].as_object() {
-                        let units = write_units(item_size(item));
-                        let is_event = item
-                            .get("pk")
-                            .and_then(|pk| pk["S"].as_str())
-                            .is_some_and(|pk| pk.starts_with("APP#"));
-                        if is_event {
-                            tally.event_items += 1;
-                            tally.event_write_units += units;
-                            let workload = item
-                                .get("workload")
-                                .and_then(|w| w["S"].as_str())
-                                .unwrap_or("");
-                            if !POWER_PLATFORM_WORKLOADS.contains(&workload) {
-                                tally.event_items_not_power_platform += 1;
-                            }
-                        } else {
-                            tally.other_items += 1;
-                            tally.other_write_units += units;
-                        }
-                    } else if let Some(key) = write["DeleteRequest"]["Key"].as_object() {
-                        tally.other_items += 1;
-                        tally.other_write_units += write_units(item_size(key));
-                    }
+                    tally.batch_write(write);
                 }
             }
         }
@@ -306,6 +283,30 @@ fn tally(operation: &str, body: &[u8]) -> Tally {
         _ => {}
     }
     tally
+}
+
+impl Tally {
+    /// One put or delete of a BatchWriteItem: an event or a state item.
+    fn batch_write(&mut self, write: &Value) {
+        if let Some(item) = write["PutRequest"]["Item"].as_object() {
+            let units = write_units(item_size(item));
+            let attribute = |name: &str| item.get(name).and_then(|v| v["S"].as_str());
+            if attribute("pk").is_some_and(|pk| pk.starts_with("APP#")) {
+                self.event_items += 1;
+                self.event_write_units += units;
+                let workload = attribute("workload").unwrap_or("");
+                if !POWER_PLATFORM_WORKLOADS.contains(&workload) {
+                    self.event_items_not_power_platform += 1;
+                }
+            } else {
+                self.other_items += 1;
+                self.other_write_units += units;
+            }
+        } else if let Some(key) = write["DeleteRequest"]["Key"].as_object() {
+            self.other_items += 1;
+            self.other_write_units += write_units(item_size(key));
+        }
+    }
 }
 
 /// Standard writes cost one unit per started KiB of the item.

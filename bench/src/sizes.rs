@@ -2,7 +2,7 @@
 //! at concurrency 16 and 1 (b), the one-at-a-time baseline, the same with latency before each
 //! blob, and the sync end to end into moto (c).
 
-use o365_emulator::{Emulator, FaultKind, RandomFault, RandomFaults};
+use o365_emulator::{Emulator, FaultKind, RandomFault, RandomFaults, TruthSummary};
 
 use crate::BoxError;
 use crate::dynamo::{DynamoServer, Mode};
@@ -17,31 +17,14 @@ pub async fn bench_size(size: TenantSize, options: &Options) -> Result<SizeResul
     let emulator = Emulator::start(size.emulator_config(options.lazy)).await?;
     let emulator_start_s = started.elapsed().as_secs_f64();
     let truth = emulator.truth_summary(true);
-    let power_platform_records: u64 = POWER_PLATFORM_OPERATIONS
-        .iter()
-        .map(|op| truth.records_by_operation.get(*op).copied().unwrap_or(0) as u64)
-        .sum();
+    let power_platform_records = power_platform_records(&truth);
     eprintln!(
         "   emulator ready in {emulator_start_s:.1} s: {} records in {} blobs, {} Power Platform",
         truth.records, truth.blobs_servable, power_platform_records
     );
     let api = tenant_env(&emulator);
     let black_hole = DynamoServer::start(Mode::BlackHole).await?;
-    let bench = BlackHole {
-        harness: Harness {
-            emulator: &emulator,
-            dynamo: Some(&black_hole),
-            moto_pid: None,
-        },
-        env: with(
-            [
-                api.clone(),
-                aws_env(&black_hole.endpoint(), "events", "state"),
-            ]
-            .concat(),
-            &[("AUDIT_LOGS_CONCURRENCY", "16")],
-        ),
-    };
+    let bench = BlackHole::new(&emulator, &black_hole, &api);
     let parse_only = Harness {
         emulator: &emulator,
         dynamo: None,
@@ -83,13 +66,39 @@ pub async fn bench_size(size: TenantSize, options: &Options) -> Result<SizeResul
     })
 }
 
+/// The records the sync should keep: the generator's Power Platform operations.
+fn power_platform_records(truth: &TruthSummary) -> u64 {
+    POWER_PLATFORM_OPERATIONS
+        .iter()
+        .map(|op| truth.records_by_operation.get(*op).copied().unwrap_or(0) as u64)
+        .sum()
+}
+
 /// Stages that write to the black hole, at concurrency 16 unless told otherwise.
 struct BlackHole<'a> {
     harness: Harness<'a>,
     env: Env,
 }
 
-impl BlackHole<'_> {
+impl<'a> BlackHole<'a> {
+    fn new(emulator: &'a Emulator, black_hole: &'a DynamoServer, api: &[(String, String)]) -> Self {
+        BlackHole {
+            harness: Harness {
+                emulator,
+                dynamo: Some(black_hole),
+                moto_pid: None,
+            },
+            env: with(
+                [
+                    api.to_vec(),
+                    aws_env(&black_hole.endpoint(), "events", "state"),
+                ]
+                .concat(),
+                &[("AUDIT_LOGS_CONCURRENCY", "16")],
+            ),
+        }
+    }
+
     async fn run(&self, stage: &str, extra: &[(&str, &str)]) -> Result<StageRun, BoxError> {
         self.harness.run(stage, with(self.env.clone(), extra)).await
     }
