@@ -14,6 +14,7 @@ pub const DEFAULT_DAYS: i64 = 30;
 pub const DEFAULT_TOP: usize = 50;
 /// Beyond this a table stops being something a person reads; the JSON has everything.
 pub const MAX_TOP: usize = 1000;
+
 /// What the caller gets back: the report as JSON, or the page drawn from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
