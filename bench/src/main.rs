@@ -4,7 +4,7 @@
 //!
 //! The orchestrating process hosts the emulated tenant (`tests/emulator`) and a counting
 //! DynamoDB endpoint (`dynamo.rs`); every measured stage runs in a child process of its own
-//! (`stages.rs`), whose peak RSS and CPU time come from `wait4`.
+//! (`stages/`), whose peak RSS and CPU time come from `wait4`.
 //!
 //! Environment:
 //!
