@@ -3,7 +3,7 @@
 //! mode; the results are kept in BENCHMARKS.md.
 //!
 //! The orchestrating process hosts the emulated tenant (`tests/emulator`) and a counting
-//! DynamoDB endpoint (`dynamo.rs`); every measured stage runs in a child process of its own
+//! DynamoDB endpoint (`dynamo/`); every measured stage runs in a child process of its own
 //! (`stages/`), whose peak RSS and CPU time come from `wait4`.
 //!
 //! Environment:
