@@ -1,5 +1,5 @@
 //! Process measurements: the rusage of a child (its peak RSS and CPU time), this process's CPU
-//! time, a thread's CPU time, and the machine's load.
+//! time, another process's CPU time, a thread's CPU time, and the machine's load.
 
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
@@ -80,6 +80,31 @@ pub fn process_cpu() -> Duration {
     let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut rusage) };
     Duration::from_secs_f64(timeval_s(rusage.ru_utime) + timeval_s(rusage.ru_stime))
+}
+
+/// A child of this process whose command line contains `name`, such as `moto_server`.
+pub fn child_pid(name: &str) -> Option<u32> {
+    let me = std::process::id();
+    std::fs::read_dir("/proc").ok()?.find_map(|entry| {
+        let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let after_name = stat.rsplit_once(')')?.1;
+        let ppid: u32 = after_name.split_whitespace().nth(1)?.parse().ok()?;
+        let cmdline = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).ok()?;
+        (ppid == me && cmdline.contains(name)).then_some(pid)
+    })
+}
+
+/// User + system CPU seconds of a process, from /proc.
+pub fn cpu_s_of(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // After the name: state is field 3, utime 14 and stime 15 (1-based) of the full line.
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    Some((utime + stime) / ticks)
 }
 
 /// This process's peak RSS (`VmHWM`), in MiB. Unlike `ru_maxrss`, it belongs to the program

@@ -4,6 +4,25 @@
 use o365_emulator::{ContentType, EmulatorConfig, GeneratorConfig};
 use time::{Duration, OffsetDateTime, Time};
 
+/// The operations the generator's Power Platform records carry; the rest is other workloads.
+pub const POWER_PLATFORM_OPERATIONS: [&str; 6] = [
+    "LaunchPowerApp",
+    "PowerAppPermissionEdited",
+    "DeletePowerApp",
+    "CreateFlow",
+    "EditFlow",
+    "DeleteFlow",
+];
+
+/// The workloads of Power Platform records: what the sync keeps, and what the baseline and the
+/// DynamoDB endpoint check for.
+pub const POWER_PLATFORM_WORKLOADS: [&str; 4] = [
+    "PowerPlatform",
+    "PowerApps",
+    "MicrosoftFlow",
+    "PowerAutomate",
+];
+
 /// Records per ordinary blob: hundreds, uniformly drawn.
 pub const RECORDS_PER_BLOB: (u32, u32) = (100, 900);
 

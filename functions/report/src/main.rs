@@ -6,10 +6,9 @@
 use audit_core::env::Env;
 use audit_core::env::table::{STATE_TABLE, TABLE};
 use audit_core::report::publish::{PublishConfig, Publisher};
-use audit_core::report::{self, Format, Report, ReportEvent, ReportRequest};
+use audit_core::report::{self, Format, Reply, ReportEvent, ReportRequest};
 use audit_core::store::Store;
 use audit_lambda::{ErrorReply, LambdaEvent};
-use serde_json::Value;
 use time::OffsetDateTime;
 use tokio::sync::OnceCell;
 
@@ -55,7 +54,7 @@ impl App {
     }
 }
 
-async fn handle(app: &App, event: LambdaEvent<ReportEvent>) -> Result<Value, ErrorReply> {
+async fn handle(app: &App, event: LambdaEvent<ReportEvent>) -> Result<Reply, ErrorReply> {
     let request = request(event.payload)?;
     let report = report::build(app.store().await, &request).await?;
     tracing::info!(
@@ -71,7 +70,7 @@ async fn handle(app: &App, event: LambdaEvent<ReportEvent>) -> Result<Value, Err
     );
     let now = OffsetDateTime::now_utc();
     match request.format {
-        Format::Json => Ok(report::json_reply(&report)),
+        Format::Json => Ok(Reply::Report(report)),
         Format::Html if request.publish => {
             Ok(report::publish_reply(app.publisher().await?, &request, &report, now).await?)
         }
@@ -87,13 +86,11 @@ fn request(mut event: ReportEvent) -> Result<ReportRequest, ErrorReply> {
     Ok(ReportRequest::from_event(event, report::today())?)
 }
 
-fn text(reply: &Value, flag: &str) -> Option<String> {
-    match flag {
-        "--table" => {
-            let report: Report = serde_json::from_value(reply.clone()).ok()?;
-            Some(report::render_table(&report))
-        }
-        "--html" => reply["html"].as_str().map(str::to_string),
+/// `--table` prints the report as a table, `--html` the page itself.
+fn text(reply: &Reply, flag: &str) -> Option<String> {
+    match (flag, reply) {
+        ("--table", Reply::Report(report)) => Some(report::render_table(report)),
+        ("--html", Reply::Page(page)) => Some(page.html.clone()),
         _ => None,
     }
 }
@@ -111,7 +108,7 @@ mod tests {
     use audit_lambda::Context;
     use serde_json::json;
 
-    async fn invoke(payload: Value) -> ErrorReply {
+    async fn invoke(payload: serde_json::Value) -> ErrorReply {
         let app = App::from_env();
         match audit_lambda::decode::<ReportEvent>(payload) {
             Ok(event) => handle(&app, LambdaEvent::new(event, Context::default()))

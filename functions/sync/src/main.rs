@@ -4,7 +4,6 @@
 
 use audit_core::config::{Config, ConfigError};
 use audit_core::session::ApiSession;
-use audit_core::store::Store;
 use audit_core::sync::{Mode, Settings, Summary, SyncEvent, Syncer};
 use audit_lambda::{ErrorReply, LambdaEvent};
 use tokio::sync::OnceCell;
@@ -27,18 +26,9 @@ impl App {
     /// Built on the first invocation; a failure (a missing secret, say) is retried on the next.
     async fn syncer(&self) -> Result<&Syncer, ErrorReply> {
         self.syncer
-            .get_or_try_init(|| async {
-                let api = self.session.client().await?;
-                let config = &self.session.config;
-                let aws = self.session.aws().await;
-                Ok::<_, ErrorReply>(Syncer {
-                    api,
-                    store: Store::new(aws, &self.settings.events_table, &self.settings.state_table),
-                    settings: self.settings.clone(),
-                    content_types: config.content_types.clone(),
-                })
-            })
+            .get_or_try_init(|| Syncer::connect(&self.session, self.settings.clone()))
             .await
+            .map_err(ErrorReply::from)
     }
 }
 

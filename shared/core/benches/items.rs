@@ -29,19 +29,26 @@ fn items(c: &mut Criterion) {
         b.iter(|| black_box(event_key(black_box(&current))))
     });
     group.bench_function("day", |b| b.iter(|| black_box(day_of(black_box(&current)))));
-    group.bench_function(
-        format!("item_current_shape_{}_bytes", current.raw.len()),
-        |b| b.iter(|| black_box(event_item(black_box(&current), "content-id"))),
-    );
-    group.bench_function(format!("item_older_shape_{}_bytes", older.raw.len()), |b| {
-        b.iter(|| black_box(event_item(black_box(&older), "content-id")))
-    });
     // Under 600 bytes the raw record is stored as it is, uncompressed.
     let flow = event("flow event (RecordType 30)");
-    group.bench_function(
-        format!("item_flow_{}_bytes_uncompressed", flow.raw.len()),
-        |b| b.iter(|| black_box(event_item(black_box(&flow), "content-id"))),
-    );
+    for (name, sample) in [
+        (
+            format!("item_current_shape_{}_bytes", current.raw.len()),
+            &current,
+        ),
+        (
+            format!("item_older_shape_{}_bytes", older.raw.len()),
+            &older,
+        ),
+        (
+            format!("item_flow_{}_bytes_uncompressed", flow.raw.len()),
+            &flow,
+        ),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(event_item(black_box(sample), "content-id")))
+        });
+    }
     group.finish();
 }
 

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use audit_records::{UtcStyle, format_utc};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
@@ -191,7 +192,7 @@ impl Publisher {
                 key: key.to_string(),
                 detail: DisplayErrorContext(&err).to_string(),
             })?;
-        let expires_at = super::utc_seconds(now + expires_in);
+        let expires_at = format_utc(now + expires_in, UtcStyle::Seconds);
         Ok(Published {
             bucket: bucket.clone(),
             key: key.to_string(),

@@ -30,19 +30,42 @@ pub use summary::{Clamped, Summary, Watermarks};
 
 use crate::api::ManagementClient;
 use crate::config::ContentType;
+use crate::secret::SecretError;
+use crate::session::ApiSession;
 use crate::store::Store;
 use blob::RunShared;
 use stop::StopSignal;
 
 /// Everything a run needs; built once per cold start.
 pub struct Syncer {
+    /// The Management API client.
     pub api: Arc<ManagementClient>,
+    /// Both tables.
     pub store: Store,
+    /// How the sync runs.
     pub settings: Settings,
+    /// The content types synced, in order.
     pub content_types: Vec<ContentType>,
 }
 
 impl Syncer {
+    /// The syncer of a configured session: its API client (the secret is read here) and the
+    /// tables the settings name.
+    pub async fn connect(session: &ApiSession, settings: Settings) -> Result<Syncer, SecretError> {
+        let api = session.client().await?;
+        let store = Store::new(
+            session.aws().await,
+            &settings.events_table,
+            &settings.state_table,
+        );
+        Ok(Syncer {
+            api,
+            store,
+            settings,
+            content_types: session.config.content_types.clone(),
+        })
+    }
+
     /// One run. `deadline` is when the function will be stopped (Lambda's), if known.
     pub async fn run(
         &self,

@@ -1,5 +1,5 @@
-//! Cold start: a minimal Lambda Runtime API on loopback, and a function binary started against
-//! it the way Lambda starts `bootstrap`. Measured from the spawn to the function's first
+//! A minimal Lambda Runtime API on loopback, and a function binary started against it the way
+//! Lambda starts `bootstrap`. Measured from the spawn to the function's first
 //! `GET /runtime/invocation/next` (Lambda's "Init Duration") and to its reply to the first
 //! invocation.
 
@@ -196,32 +196,4 @@ async fn error(
 
 async fn init_error(State(shared): State<Arc<Shared>>, body: Bytes) -> StatusCode {
     record_reply(&shared, false, body)
-}
-
-/// Median and maximum of a set of durations, in milliseconds.
-pub fn median_max_ms(values: &[Duration]) -> (f64, f64) {
-    let mut ms: Vec<f64> = values.iter().map(|d| d.as_secs_f64() * 1e3).collect();
-    ms.sort_by(f64::total_cmp);
-    if ms.is_empty() {
-        return (f64::NAN, f64::NAN);
-    }
-    let mid = ms.len() / 2;
-    let median = if ms.len().is_multiple_of(2) {
-        (ms[mid - 1] + ms[mid]) / 2.0
-    } else {
-        ms[mid]
-    };
-    (median, *ms.last().expect("not empty"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn medians() {
-        let d = |ms| Duration::from_millis(ms);
-        assert_eq!(median_max_ms(&[d(3), d(1), d(2)]), (2.0, 3.0));
-        assert_eq!(median_max_ms(&[d(4), d(1), d(2), d(3)]), (2.5, 4.0));
-    }
 }
