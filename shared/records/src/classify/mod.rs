@@ -8,6 +8,7 @@
 
 mod ids;
 mod kind;
+mod object;
 mod probe;
 mod properties;
 mod scalar;

@@ -2,13 +2,13 @@
 //! that borrows strings from the JSON text and skips everything else unparsed.
 
 use std::borrow::Cow;
-use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, MapAccess};
 use serde_json::value::RawValue;
 
-use super::scalar::Scalar;
+use super::object::{ObjectFields, deserialize_object};
+use super::scalar::{Scalar, next_text};
 use crate::rejection::{Rejection, RejectionKind};
 
 /// The fields of a record that classification looks at.
@@ -57,7 +57,9 @@ impl<'a> Probe<'a> {
 }
 
 /// Top-level keys we read; everything else is skipped unparsed.
-enum Field {
+#[derive(Deserialize)]
+#[serde(field_identifier)]
+pub(super) enum Field {
     Id,
     CreationTime,
     RecordType,
@@ -66,6 +68,7 @@ enum Field {
     UserId,
     UserKey,
     ResultStatus,
+    #[serde(rename = "ClientIP")]
     ClientIp,
     ObjectId,
     AppName,
@@ -74,95 +77,43 @@ enum Field {
     EnvironmentName,
     FlowDetailsUrl,
     PropertyCollection,
+    #[serde(other)]
     Other,
 }
 
-impl<'de> Deserialize<'de> for Field {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct FieldVisitor;
-        impl Visitor<'_> for FieldVisitor {
-            type Value = Field;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a field name")
-            }
-            fn visit_str<E: de::Error>(self, key: &str) -> Result<Field, E> {
-                Ok(match key {
-                    "Id" => Field::Id,
-                    "CreationTime" => Field::CreationTime,
-                    "RecordType" => Field::RecordType,
-                    "Operation" => Field::Operation,
-                    "Workload" => Field::Workload,
-                    "UserId" => Field::UserId,
-                    "UserKey" => Field::UserKey,
-                    "ResultStatus" => Field::ResultStatus,
-                    "ClientIP" => Field::ClientIp,
-                    "ObjectId" => Field::ObjectId,
-                    "AppName" => Field::AppName,
-                    "AppDisplayName" => Field::AppDisplayName,
-                    "EnvironmentId" => Field::EnvironmentId,
-                    "EnvironmentName" => Field::EnvironmentName,
-                    "FlowDetailsUrl" => Field::FlowDetailsUrl,
-                    "PropertyCollection" => Field::PropertyCollection,
-                    _ => Field::Other,
-                })
+impl<'de> ObjectFields<'de> for Probe<'de> {
+    type Key = Field;
+
+    const EXPECTING: &'static str = "an audit record object";
+
+    fn read_value<A: MapAccess<'de>>(&mut self, key: Field, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            Field::Id => self.id = Some(map.next_value()?),
+            Field::CreationTime => self.creation_time = Some(map.next_value()?),
+            Field::RecordType => self.record_type = Some(map.next_value()?),
+            Field::PropertyCollection => self.property_collection = Some(map.next_value()?),
+            Field::Operation => self.operation = next_text(map)?,
+            Field::Workload => self.workload = next_text(map)?,
+            Field::UserId => self.user_id = next_text(map)?,
+            Field::UserKey => self.user_key = next_text(map)?,
+            Field::ResultStatus => self.result_status = next_text(map)?,
+            Field::ClientIp => self.client_ip = next_text(map)?,
+            Field::ObjectId => self.object_id = next_text(map)?,
+            Field::AppName => self.app_name = next_text(map)?,
+            Field::AppDisplayName => self.app_display_name = next_text(map)?,
+            Field::EnvironmentId => self.environment_id = next_text(map)?,
+            Field::EnvironmentName => self.environment_name = next_text(map)?,
+            Field::FlowDetailsUrl => self.flow_details_url = next_text(map)?,
+            Field::Other => {
+                map.next_value::<IgnoredAny>()?;
             }
         }
-        deserializer.deserialize_identifier(FieldVisitor)
+        Ok(())
     }
 }
 
 impl<'de> Deserialize<'de> for Probe<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ProbeVisitor;
-        impl<'de> Visitor<'de> for ProbeVisitor {
-            type Value = Probe<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an audit record object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Probe<'de>, A::Error> {
-                let mut probe = Probe::default();
-                // Duplicate keys: the last one wins, as in most JSON readers.
-                while let Some(field) = map.next_key::<Field>()? {
-                    let slot = match field {
-                        Field::Id => {
-                            probe.id = Some(map.next_value()?);
-                            continue;
-                        }
-                        Field::CreationTime => {
-                            probe.creation_time = Some(map.next_value()?);
-                            continue;
-                        }
-                        Field::RecordType => {
-                            probe.record_type = Some(map.next_value()?);
-                            continue;
-                        }
-                        Field::PropertyCollection => {
-                            probe.property_collection = Some(map.next_value()?);
-                            continue;
-                        }
-                        Field::Other => {
-                            map.next_value::<IgnoredAny>()?;
-                            continue;
-                        }
-                        Field::Operation => &mut probe.operation,
-                        Field::Workload => &mut probe.workload,
-                        Field::UserId => &mut probe.user_id,
-                        Field::UserKey => &mut probe.user_key,
-                        Field::ResultStatus => &mut probe.result_status,
-                        Field::ClientIp => &mut probe.client_ip,
-                        Field::ObjectId => &mut probe.object_id,
-                        Field::AppName => &mut probe.app_name,
-                        Field::AppDisplayName => &mut probe.app_display_name,
-                        Field::EnvironmentId => &mut probe.environment_id,
-                        Field::EnvironmentName => &mut probe.environment_name,
-                        Field::FlowDetailsUrl => &mut probe.flow_details_url,
-                    };
-                    // Optional text fields of another JSON type are treated as absent.
-                    *slot = map.next_value::<Scalar>()?.into_text();
-                }
-                Ok(probe)
-            }
-        }
-        deserializer.deserialize_map(ProbeVisitor)
+        deserialize_object(deserializer)
     }
 }

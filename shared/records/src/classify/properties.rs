@@ -4,11 +4,12 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::kind::is_flow_resource_type;
-use super::scalar::Scalar;
+use super::object::{ObjectFields, deserialize_object};
+use super::scalar::next_text;
 
 /// What we use from the unified shape's `PropertyCollection: [{"Name":..,"Value":..}]`.
 #[derive(Default)]
@@ -38,6 +39,19 @@ impl<'a> Properties<'a> {
             || is_flow_resource_type(resource_type)
     }
 
+    /// The first non-empty value given for a name wins.
+    fn add(&mut self, Property { name, value }: Property<'a>) {
+        let (Some(name), Some(value)) = (name, value) else {
+            return;
+        };
+        if let Some(slot) = self.slot(&name)
+            && slot.is_none()
+            && !value.trim().is_empty()
+        {
+            *slot = Some(value);
+        }
+    }
+
     fn slot(&mut self, name: &str) -> Option<&mut Option<Cow<'a, str>>> {
         // The flow names are not documented by Microsoft; these follow the
         // `power_app.*` convention and are matched in case they appear.
@@ -57,6 +71,8 @@ impl<'a> Properties<'a> {
 }
 
 impl<'de> Deserialize<'de> for Properties<'de> {
+    /// Hand-written rather than read as a derived `Vec<Property>`: the entries are
+    /// folded into their slots as they are read, so no list is built.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ListVisitor;
         impl<'de> Visitor<'de> for ListVisitor {
@@ -66,16 +82,8 @@ impl<'de> Deserialize<'de> for Properties<'de> {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut props = Properties::default();
-                while let Some(Property { name, value }) = seq.next_element()? {
-                    let (Some(name), Some(value)) = (name, value) else {
-                        continue;
-                    };
-                    if let Some(slot) = props.slot(&name) {
-                        // The first non-empty value wins.
-                        if slot.is_none() && !value.trim().is_empty() {
-                            *slot = Some(value);
-                        }
-                    }
+                while let Some(property) = seq.next_element()? {
+                    props.add(property);
                 }
                 Ok(props)
             }
@@ -84,66 +92,47 @@ impl<'de> Deserialize<'de> for Properties<'de> {
     }
 }
 
+/// One entry of the collection. A `Name` or `Value` that is not a string counts as
+/// absent, and an entry without both is skipped, not fatal.
+#[derive(Default)]
 struct Property<'a> {
     name: Option<Cow<'a, str>>,
     value: Option<Cow<'a, str>>,
 }
 
-impl<'de> Deserialize<'de> for Property<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct PropertyVisitor;
-        impl<'de> Visitor<'de> for PropertyVisitor {
-            type Value = Property<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a {Name, Value} object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut property = Property {
-                    name: None,
-                    value: None,
-                };
-                while let Some(key) = map.next_key::<PropertyKey>()? {
-                    match key {
-                        PropertyKey::Name => {
-                            property.name = map.next_value::<Scalar>()?.into_text()
-                        }
-                        PropertyKey::Value => {
-                            property.value = map.next_value::<Scalar>()?.into_text();
-                        }
-                        PropertyKey::Other => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(property)
-            }
-        }
-        deserializer.deserialize_map(PropertyVisitor)
-    }
-}
-
-enum PropertyKey {
+/// The keys of an entry; any other is skipped unparsed.
+#[derive(Deserialize)]
+#[serde(field_identifier)]
+pub(super) enum PropertyKey {
     Name,
     Value,
+    #[serde(other)]
     Other,
 }
 
-impl<'de> Deserialize<'de> for PropertyKey {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
-            type Value = PropertyKey;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a field name")
-            }
-            fn visit_str<E: de::Error>(self, key: &str) -> Result<PropertyKey, E> {
-                Ok(match key {
-                    "Name" => PropertyKey::Name,
-                    "Value" => PropertyKey::Value,
-                    _ => PropertyKey::Other,
-                })
+impl<'de> ObjectFields<'de> for Property<'de> {
+    type Key = PropertyKey;
+
+    const EXPECTING: &'static str = "a {Name, Value} object";
+
+    fn read_value<A: MapAccess<'de>>(
+        &mut self,
+        key: PropertyKey,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        match key {
+            PropertyKey::Name => self.name = next_text(map)?,
+            PropertyKey::Value => self.value = next_text(map)?,
+            PropertyKey::Other => {
+                map.next_value::<IgnoredAny>()?;
             }
         }
-        deserializer.deserialize_identifier(KeyVisitor)
+        Ok(())
+    }
+}
+
+impl<'de> Deserialize<'de> for Property<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_object(deserializer)
     }
 }

@@ -10,6 +10,11 @@ use crate::rejection::quote;
 
 /// Any JSON value, reduced to what validation distinguishes. Arrays and objects are
 /// skipped, not built.
+///
+/// Its `Deserialize` is written by hand because no derive expresses it: an untagged
+/// enum would buffer every value (arrays and objects included, recursively) before
+/// trying the variants, would copy strings that need no unescaping, and could not say
+/// which other type it met, which the rejection messages name.
 pub(super) enum Scalar<'a> {
     Str(Cow<'a, str>),
     Int(i64),
@@ -18,12 +23,20 @@ pub(super) enum Scalar<'a> {
 }
 
 impl<'a> Scalar<'a> {
-    pub(super) fn into_text(self) -> Option<Cow<'a, str>> {
+    fn into_text(self) -> Option<Cow<'a, str>> {
         match self {
             Scalar::Str(s) => Some(s),
             _ => None,
         }
     }
+}
+
+/// The value of an optional text field: the string, or `None` for any other JSON
+/// type, which records treat as the field not being given.
+pub(super) fn next_text<'de, A: MapAccess<'de>>(
+    map: &mut A,
+) -> Result<Option<Cow<'de, str>>, A::Error> {
+    Ok(map.next_value::<Scalar<'de>>()?.into_text())
 }
 
 impl fmt::Display for Scalar<'_> {
