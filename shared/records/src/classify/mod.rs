@@ -11,26 +11,21 @@ mod kind;
 mod object;
 mod probe;
 mod properties;
+mod required;
 mod scalar;
-
-use std::borrow::Cow;
+mod sources;
 
 use serde_json::value::RawValue;
 
 use crate::filter::OperationFilter;
-use crate::model::{AppKind, AuditEvent};
-use crate::rejection::{Rejection, RejectionKind, quote};
-use crate::timestamp::parse_timestamp;
+use crate::model::AuditEvent;
+use crate::rejection::Rejection;
 
-use ids::{is_guid, normalize_id, path_segment_after};
-use kind::app_kind;
 use probe::Probe;
 use properties::Properties;
-use scalar::Scalar;
+use required::Required;
 
-/// An `Id` longer than this is refused: it is the storage key (DynamoDB allows 2 KiB
-/// per partition key) and real ones are GUIDs.
-pub const MAX_ID_BYTES: usize = 512;
+pub use required::MAX_ID_BYTES;
 
 /// Validates one record and, if the filter keeps it, extracts the stored fields.
 ///
@@ -59,133 +54,30 @@ pub(crate) fn classify_owned(
 /// Everything but `raw`, which the callers fill in from what they own.
 fn extract(text: &str, filter: &OperationFilter) -> Result<Option<AuditEvent>, Rejection> {
     let mut probe = Probe::read(text)?;
-
-    let id = match probe.id.take() {
-        None | Some(Scalar::Null) => return Err(Rejection::new(RejectionKind::MissingId)),
-        Some(Scalar::Str(id)) if id.trim().is_empty() => {
-            return Err(Rejection::new(RejectionKind::MissingId));
-        }
-        Some(Scalar::Str(id)) if id.len() > MAX_ID_BYTES => {
-            return Err(Rejection::with_detail(
-                RejectionKind::InvalidId,
-                format!("{} bytes, at most {MAX_ID_BYTES} allowed", id.len()),
-            ));
-        }
-        Some(Scalar::Str(id)) => id,
-        Some(other) => {
-            return Err(Rejection::with_detail(
-                RejectionKind::InvalidId,
-                format!("got {other}"),
-            ));
-        }
+    let required = Required::take(&mut probe)?;
+    let Some(props) = kept(&probe, required.record_type, filter) else {
+        return Ok(None);
     };
+    Ok(Some(sources::event(required, &probe, &props)))
+}
 
-    let creation_time = match &probe.creation_time {
-        None | Some(Scalar::Null) => {
-            return Err(Rejection::with_detail(
-                RejectionKind::MissingCreationTime,
-                format!("record {}", quote(&id)),
-            ));
-        }
-        Some(Scalar::Str(text)) => parse_timestamp(text).ok_or_else(|| {
-            Rejection::with_detail(
-                RejectionKind::InvalidCreationTime,
-                format!("record {}: got {}", quote(&id), quote(text)),
-            )
-        })?,
-        Some(other) => {
-            return Err(Rejection::with_detail(
-                RejectionKind::InvalidCreationTime,
-                format!("record {}: got {other}", quote(&id)),
-            ));
-        }
-    };
-
-    let record_type = match &probe.record_type {
-        Some(Scalar::Int(n)) => *n,
-        None | Some(Scalar::Null) => {
-            return Err(Rejection::with_detail(
-                RejectionKind::MissingRecordType,
-                format!("record {}", quote(&id)),
-            ));
-        }
-        Some(other) => {
-            return Err(Rejection::with_detail(
-                RejectionKind::InvalidRecordType,
-                format!("record {}: got {other}", quote(&id)),
-            ));
-        }
-    };
-
+/// Asks the filter; for a kept record, its `PropertyCollection`. That is parsed at
+/// most once, and for a dropped record only if the filter needed it.
+fn kept<'a>(
+    probe: &Probe<'a>,
+    record_type: i64,
+    filter: &OperationFilter,
+) -> Option<Properties<'a>> {
     let operation = probe.operation.as_deref().unwrap_or("");
     let workload = probe.workload.as_deref().unwrap_or("");
     let mut properties = None;
-    let kept = filter.keeps(operation, workload, record_type, || {
+    let keeps = filter.keeps(operation, workload, record_type, || {
         properties
             .get_or_insert_with(|| Properties::read(probe.property_collection))
             .about_app_or_flow()
     });
-    if !kept {
-        return Ok(None);
+    if !keeps {
+        return None;
     }
-    let props = properties.unwrap_or_else(|| Properties::read(probe.property_collection));
-
-    let app_kind = app_kind(&probe, &props, record_type);
-    let app_id = match app_kind {
-        AppKind::PowerApp => non_empty(&props.app_id)
-            .or_else(|| non_empty(&probe.app_name))
-            .or_else(|| non_empty(&probe.object_id).filter(|id| is_guid(id))),
-        AppKind::Flow => non_empty(&props.flow_id)
-            .or_else(|| {
-                probe
-                    .flow_details_url
-                    .as_deref()
-                    .and_then(|url| path_segment_after(url, "/flows/"))
-                    .filter(|id| is_guid(id))
-            })
-            .or_else(|| non_empty(&probe.object_id)),
-        AppKind::Other => None,
-    }
-    .map(normalize_id);
-    let app_display_name = match app_kind {
-        AppKind::Flow => non_empty(&props.flow_display_name),
-        _ => non_empty(&props.app_display_name),
-    }
-    .or_else(|| non_empty(&probe.app_display_name))
-    .map(str::to_owned);
-    let environment_id = non_empty(&props.environment_id)
-        .or_else(|| non_empty(&probe.environment_id))
-        .or_else(|| non_empty(&probe.environment_name))
-        .or_else(|| {
-            probe
-                .flow_details_url
-                .as_deref()
-                .and_then(|url| path_segment_after(url, "/environments/"))
-                .filter(|env| !env.is_empty())
-        })
-        .map(str::to_owned);
-    let user_upn = non_empty(&probe.user_id)
-        .or_else(|| non_empty(&props.principal_name))
-        .map(str::to_owned);
-
-    Ok(Some(AuditEvent {
-        id: id.into_owned(),
-        creation_time,
-        operation: operation.to_owned(),
-        workload: workload.to_owned(),
-        record_type,
-        app_id,
-        app_kind,
-        app_display_name,
-        environment_id,
-        user_upn,
-        user_key: non_empty(&probe.user_key).map(str::to_owned),
-        result_status: non_empty(&probe.result_status).map(str::to_owned),
-        client_ip: non_empty(&probe.client_ip).map(str::to_owned),
-        raw: String::new(),
-    }))
-}
-
-fn non_empty<'s>(value: &'s Option<Cow<'_, str>>) -> Option<&'s str> {
-    value.as_deref().filter(|v| !v.trim().is_empty())
+    Some(properties.unwrap_or_else(|| Properties::read(probe.property_collection)))
 }

@@ -115,6 +115,7 @@ impl<'de> ObjectFields<'de> for Property<'de> {
 
     const EXPECTING: &'static str = "a {Name, Value} object";
 
+    #[inline]
     fn read_value<A: MapAccess<'de>>(
         &mut self,
         key: PropertyKey,
