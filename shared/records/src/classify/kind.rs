@@ -4,6 +4,8 @@ use super::probe::Probe;
 use super::properties::Properties;
 use crate::model::{AppKind, record_type};
 
+/// In the order of the crate documentation: the `PropertyCollection`, then the
+/// `RecordType`, then the `Workload`.
 pub(super) fn app_kind(probe: &Probe<'_>, props: &Properties<'_>, record_type: i64) -> AppKind {
     let resource_type = props.resource_type.as_deref().unwrap_or("");
     if props.app_id.is_some() || resource_type.eq_ignore_ascii_case("PowerApp") {

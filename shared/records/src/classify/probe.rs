@@ -89,8 +89,6 @@ impl<'de> ObjectFields<'de> for Probe<'de> {
 
     const EXPECTING: &'static str = "an audit record object";
 
-    // Inlined into the object loop: a call per key would cost about as much as
-    // reading a short value.
     #[inline]
     fn read_value<A: MapAccess<'de>>(&mut self, key: Field, map: &mut A) -> Result<(), A::Error> {
         match key {

@@ -11,10 +11,11 @@ use crate::rejection::quote;
 /// Any JSON value, reduced to what validation distinguishes. Arrays and objects are
 /// skipped, not built.
 ///
-/// Its `Deserialize` is written by hand because no derive expresses it: an untagged
-/// enum would buffer every value (arrays and objects included, recursively) before
-/// trying the variants, would copy strings that need no unescaping, and could not say
-/// which other type it met, which the rejection messages name.
+/// Its `Deserialize` is written by hand because no derive expresses it. An untagged
+/// enum of a string, an integer and a catch-all would first buffer the whole value
+/// in serde's content tree, recursing into arrays and objects (so a deeply nested
+/// value would fail serde_json's recursion limit instead of being skipped), and its
+/// catch-all could not tell which type it met, which the rejection messages name.
 pub(super) enum Scalar<'a> {
     Str(Cow<'a, str>),
     Int(i64),
