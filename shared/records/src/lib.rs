@@ -1,7 +1,7 @@
 //! Office 365 Management Activity API audit records, as far as the audit log sync needs
 //! them: streaming a content blob ([`read_blob`], [`classify_blob`]), validating and
-//! filtering one record ([`classify`], [`OperationFilter`]), and the fields we store
-//! ([`AuditEvent`]).
+//! filtering one record ([`classify`](classify()), [`OperationFilter`]), and the
+//! fields we store ([`AuditEvent`]).
 //!
 //! # Where the stored fields come from
 //!

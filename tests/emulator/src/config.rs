@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use crate::content_type::ContentType;
 
 /// The tenant the emulator serves. It matches `OrganizationId` in
-/// `shared/reference/sample-records.json`.
+/// `shared/records/tests/fixtures/sample-records.json`.
 pub const DEFAULT_TENANT_ID: &str = "7d2b9f3e-1c4a-4f6b-9e2d-3a5c8b1f0e47";
 pub const DEFAULT_TENANT_DOMAIN: &str = "contoso.onmicrosoft.com";
 pub const DEFAULT_CLIENT_ID: &str = "5f0c8a2e-9b1d-4e3f-a6c7-2d8e4b1f9a30";

@@ -2,8 +2,8 @@
 //!
 //! Generated records are typed structs rather than `serde_json::Value`s so
 //! that the field order matches Microsoft's output (and the samples in
-//! `shared/reference/sample-records.json`) whatever features of `serde_json`
-//! another crate in the workspace turns on.
+//! `shared/records/tests/fixtures/sample-records.json`) whatever features of
+//! `serde_json` another crate in the workspace turns on.
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -325,17 +325,14 @@ pub fn facts_from_value(value: &Value) -> Result<RecordFacts, MalformedReason> {
 mod tests {
     use super::*;
 
+    /// The samples the records crate is tested with, so that the emulator reads the
+    /// same shapes; compiled in, so that without the file the test cannot pass.
+    const SAMPLES: &str =
+        include_str!("../../../shared/records/tests/fixtures/sample-records.json");
+
     #[test]
     fn samples_classify_like_the_reference() {
-        // The reference lives beside the repository, not in it: skip if absent.
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/reference/sample-records.json"
-        );
-        let Ok(text) = std::fs::read_to_string(path) else {
-            return;
-        };
-        let samples: Value = serde_json::from_str(&text).expect("sample-records.json is JSON");
+        let samples: Value = serde_json::from_str(SAMPLES).expect("sample-records.json is JSON");
         let samples = samples.as_object().expect("an object of named samples");
         for (name, sample) in samples {
             let result = facts_from_value(sample);
