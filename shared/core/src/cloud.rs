@@ -87,7 +87,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn endpoints_follow_the_reference_table() {
+    fn endpoints_follow_microsofts_table() {
         assert_eq!(Cloud::Commercial.audience(), "https://manage.office.com");
         assert_eq!(Cloud::Gcc.audience(), "https://manage-gcc.office.com");
         assert_eq!(Cloud::Gcc.authority(), "https://login.windows.net");

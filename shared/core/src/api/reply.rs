@@ -63,8 +63,8 @@ pub struct ContentListing {
     pub pages: u32,
 }
 
-/// The next page's URL, from `NextPageUri` (or `NextPageUrl`, as one page of the reference
-/// spells it). An empty header means "no more pages".
+/// The next page's URL, from `NextPageUri` (or `NextPageUrl`, as one page of Microsoft's
+/// reference spells it). An empty header means "no more pages".
 pub(super) fn next_page(headers: &HeaderMap) -> Result<Option<Url>, ApiError> {
     let malformed = |detail: String| ApiError::Malformed {
         operation: Operation::ListContent.as_str(),

@@ -5,7 +5,7 @@
 //!   watermarks, the ledger of processed blobs (expiring with TTL), dirty markers and the
 //!   run lock.
 //!
-//! The key layout is described in the README ("Data model").
+//! The key layout is described in docs/data-model.md.
 
 mod events;
 mod state;
