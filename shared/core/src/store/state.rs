@@ -223,7 +223,7 @@ impl Store {
     }
 
     /// Takes the run lock for `lease`, unless another live run holds it. Returns `None` when it
-    /// is held; the holder's name and expiry are logged.
+    /// is held; the same owner taking it again renews its lease.
     pub async fn try_lock(
         &self,
         owner: &str,
