@@ -18,6 +18,7 @@ use crate::secret::ClientSecret;
 pub struct AccessToken(String);
 
 impl AccessToken {
+    /// The token itself, for the `Authorization: Bearer` header of an API call.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -29,24 +30,42 @@ impl fmt::Debug for AccessToken {
     }
 }
 
+/// Why no token could be had from Entra. A rejection's message starts with the fix when its
+/// AADSTS code has a known one (a wrong or expired secret, an unknown client id or tenant).
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
+    /// Entra answered with an OAuth error: most often the client id, the secret, the tenant or
+    /// the resource is wrong. A 429 or 5xx that outlasted the retries also ends here.
     #[error("{}", describe_rejection(.status, .error, .description))]
     Rejected {
+        /// The HTTP status, usually 400 or 401.
         status: u16,
         /// The OAuth error, e.g. `invalid_client`.
         error: String,
         /// Entra's description, which starts with the AADSTS code.
         description: String,
     },
+    /// The token endpoint could not be reached, or its answer broke off, through every retry:
+    /// the network, DNS, or a wrong `AUDIT_LOGS_AUTHORITY`.
     #[error("could not reach the token endpoint {url}: {detail}")]
-    Transport { url: String, detail: String },
+    Transport {
+        /// The token endpoint, `{authority}/{tenant}/oauth2/...`.
+        url: String,
+        /// What the HTTP client reported.
+        detail: String,
+    },
+    /// The answer was neither a token nor an OAuth error: a proxy's page, say, or an
+    /// `AUDIT_LOGS_AUTHORITY` that is not an Entra host.
     #[error(
         "the token endpoint {url} answered HTTP {status} with a body that is not a token reply: {detail}"
     )]
     Malformed {
+        /// The token endpoint.
         url: String,
+        /// The HTTP status of the answer.
         status: u16,
+        /// What was wrong: the parse error and the body's size for a success (never its text,
+        /// which would hold the token), an excerpt of the body otherwise.
         detail: String,
     },
 }
@@ -168,6 +187,8 @@ impl fmt::Debug for TokenProvider {
 }
 
 impl TokenProvider {
+    /// The provider for `config`'s app registration, tenant and audience: v1 tokens ask for
+    /// `resource={audience}`, v2 for `scope={audience}/.default`.
     pub fn new(http: reqwest::Client, config: &Config, secret: ClientSecret) -> TokenProvider {
         let audience = config.audience.as_str().trim_end_matches('/');
         let (path, resource_field) = match config.token_version {
@@ -198,6 +219,8 @@ impl TokenProvider {
         }
     }
 
+    /// Where tokens are requested: `{authority}/{tenant}/oauth2/token`, or `.../oauth2/v2.0/token`
+    /// for v2.
     pub fn token_url(&self) -> &Url {
         &self.token_url
     }

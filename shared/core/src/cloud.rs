@@ -3,17 +3,22 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// A Microsoft 365 cloud. Each one has its own token authority and Management API root.
+/// A Microsoft 365 cloud, which decides the token authority and the Management API root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Cloud {
+    /// The worldwide cloud (also spelled `public`, `global` or `worldwide`): most tenants.
     #[default]
     Commercial,
+    /// GCC, US Government Community Cloud: commercial sign-in, its own API host.
     Gcc,
+    /// GCC High: the US Government cloud with its own sign-in.
     GccHigh,
+    /// DoD: the US Department of Defense cloud, signing in like GCC High.
     Dod,
 }
 
 impl Cloud {
+    /// All four clouds, the default first.
     pub const ALL: [Cloud; 4] = [Cloud::Commercial, Cloud::Gcc, Cloud::GccHigh, Cloud::Dod];
 
     /// The Entra host that issues tokens for this cloud.
@@ -34,6 +39,7 @@ impl Cloud {
         }
     }
 
+    /// The name `AUDIT_LOGS_CLOUD` takes: `commercial`, `gcc`, `gcchigh` or `dod`.
     pub fn name(self) -> &'static str {
         match self {
             Cloud::Commercial => "commercial",
@@ -50,6 +56,7 @@ impl fmt::Display for Cloud {
     }
 }
 
+/// An `AUDIT_LOGS_CLOUD` value that names none of the four clouds; it holds the value given.
 #[derive(Debug, thiserror::Error)]
 #[error("unknown cloud {0:?}: expected one of commercial, gcc, gcchigh, dod")]
 pub struct UnknownCloud(pub String);
@@ -80,7 +87,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn endpoints_follow_the_reference_table() {
+    fn endpoints_follow_microsofts_table() {
         assert_eq!(Cloud::Commercial.audience(), "https://manage.office.com");
         assert_eq!(Cloud::Gcc.audience(), "https://manage-gcc.office.com");
         assert_eq!(Cloud::Gcc.authority(), "https://login.windows.net");

@@ -26,8 +26,8 @@ pub fn http_client() -> reqwest::Client {
         .expect("the TLS backend is compiled in")
 }
 
-/// The body of a refused call, cut at [`ERROR_BODY_LIMIT`]; a body that breaks off keeps what
-/// arrived, which is enough to say what went wrong.
+/// The body of a refused call, cut at 64 KiB; a body that breaks off keeps what arrived, which
+/// is enough to say what went wrong.
 pub async fn read_error_body(mut resp: Response) -> Vec<u8> {
     let mut body = Vec::new();
     while let Ok(Some(chunk)) = resp.chunk().await {

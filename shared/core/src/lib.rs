@@ -2,6 +2,8 @@
 //! Activity API client, storage, and the operations the functions run. It knows nothing of
 //! Lambda: the `audit-lambda` crate is the edge, and the function binaries wire the two.
 
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod auth;
 pub mod cloud;

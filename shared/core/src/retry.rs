@@ -7,10 +7,14 @@ use std::time::Duration;
 
 use rand::RngExt;
 
+/// How a client retries. The API client and the token provider take theirs from
+/// `AUDIT_LOGS_MAX_RETRIES`, `AUDIT_LOGS_RETRY_BASE_MS` and `AUDIT_LOGS_RETRY_MAX_SECONDS`; the
+/// store has its own for unprocessed DynamoDB items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first one included.
     pub max_attempts: u32,
+    /// The first wait's cap; each retry doubles it, up to `max_delay`.
     pub base_delay: Duration,
     /// The longest single wait.
     pub max_delay: Duration,

@@ -11,10 +11,12 @@ use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 pub struct ClientSecret(String);
 
 impl ClientSecret {
+    /// Wraps a secret value as read from its source.
     pub fn new(value: impl Into<String>) -> Self {
         ClientSecret(value.into())
     }
 
+    /// The value itself, for the one place that sends it: the token request's form.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -35,30 +37,56 @@ pub enum SecretSource {
     Plain(ClientSecret),
 }
 
+/// Why the client secret could not be read from Secrets Manager; each message says what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
+    /// No secret has that name or ARN in the function's region.
     #[error(
         "the Secrets Manager secret {id:?} does not exist: create it and put the app registration's \
          client secret in it, or fix AUDIT_LOGS_CLIENT_SECRET_ARN"
     )]
-    NotFound { id: String },
+    NotFound {
+        /// The name or ARN from `AUDIT_LOGS_CLIENT_SECRET_ARN`.
+        id: String,
+    },
+    /// The function's role is not allowed `secretsmanager:GetSecretValue` on the secret.
     #[error(
         "not allowed to read the Secrets Manager secret {id:?}: grant secretsmanager:GetSecretValue \
          on it to this function's role ({detail})"
     )]
-    AccessDenied { id: String, detail: String },
+    AccessDenied {
+        /// The name or ARN from `AUDIT_LOGS_CLIENT_SECRET_ARN`.
+        id: String,
+        /// What Secrets Manager said.
+        detail: String,
+    },
+    /// The secret holds no text, or only spaces.
     #[error(
         "the Secrets Manager secret {id:?} is empty: put the app registration's client secret in it \
          (a plain string, or JSON {{\"client_secret\": \"...\"}})"
     )]
-    Empty { id: String },
+    Empty {
+        /// The name or ARN from `AUDIT_LOGS_CLIENT_SECRET_ARN`.
+        id: String,
+    },
+    /// The secret is a JSON object (the console's key/value form) without a non-empty
+    /// `client_secret` string.
     #[error(
         "the Secrets Manager secret {id:?} holds a JSON object without a non-empty \"client_secret\" \
          field: store the secret as a plain string or as {{\"client_secret\": \"...\"}}"
     )]
-    MissingField { id: String },
+    MissingField {
+        /// The name or ARN from `AUDIT_LOGS_CLIENT_SECRET_ARN`.
+        id: String,
+    },
+    /// Any other failure to read it: the network, throttling, a secret scheduled for deletion.
     #[error("could not read the Secrets Manager secret {id:?}: {detail}")]
-    Service { id: String, detail: String },
+    Service {
+        /// The name or ARN from `AUDIT_LOGS_CLIENT_SECRET_ARN`.
+        id: String,
+        /// What the SDK reported.
+        detail: String,
+    },
 }
 
 /// Reads the secret from Secrets Manager. The value may be the secret itself or a JSON object

@@ -35,12 +35,15 @@ pub async fn resolve_secret(
 /// The configuration plus a lazily built, cached API client. A failure (a missing secret, say)
 /// is not cached, so the next invocation tries again after the admin fixes it.
 pub struct ApiSession {
+    /// The API configuration (tenant, app registration, cloud, content types), read at cold
+    /// start.
     pub config: Config,
     aws: OnceCell<aws_config::SdkConfig>,
     client: OnceCell<Arc<ManagementClient>>,
 }
 
 impl ApiSession {
+    /// A session for `config`; nothing is read or built until first used.
     pub fn new(config: Config) -> ApiSession {
         ApiSession {
             config,
@@ -49,10 +52,13 @@ impl ApiSession {
         }
     }
 
+    /// The AWS SDK configuration from the standard sources, loaded once on first use.
     pub async fn aws(&self) -> &aws_config::SdkConfig {
         self.aws.get_or_init(aws_config).await
     }
 
+    /// The API client: built on first use (the secret is read then), and the same one for the
+    /// rest of the process. A failure is returned, not kept: the next call tries again.
     pub async fn client(&self) -> Result<Arc<ManagementClient>, SecretError> {
         let client = self
             .client

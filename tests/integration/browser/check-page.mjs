@@ -28,7 +28,7 @@ const context = await chromium.launchPersistentContext(profile, {
     '--no-sandbox',
     '--disable-gpu',
     '--disable-dev-shm-usage',
-    // Without these Chromium phones home at start; this machine's closed network refuses it.
+    // Without these Chromium phones home at start; a test must not depend on the network.
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',

@@ -10,9 +10,12 @@ use crate::http::body_excerpt;
 /// What the service said when it refused a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceError {
+    /// The HTTP status, e.g. 400, 403 or 429.
     pub status: u16,
     /// Usually an AF code such as `AF20022`; some replies carry a diagnostic string instead.
     pub code: Option<String>,
+    /// The service's own explanation, or an excerpt of a body that had none (a gateway's HTML,
+    /// say).
     pub message: String,
 }
 
@@ -58,6 +61,7 @@ impl ServiceError {
         }
     }
 
+    /// Whether the service answered with this code, e.g. `AF20024`.
     pub fn code_is(&self, code: &str) -> bool {
         self.code.as_deref() == Some(code)
     }
@@ -131,43 +135,76 @@ impl fmt::Display for ServiceError {
     }
 }
 
+/// Why a Management Activity API call failed. The message names the call and, for the codes that
+/// have a known fix, what the admin should do.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// The service refused the call for a reason another try does not change.
     #[error("Management API {operation} failed: {error}")]
     Service {
+        /// The call, named by its path below the feed root: `subscriptions/content`, or `audit`
+        /// for a blob.
         operation: &'static str,
+        /// What the service answered.
         error: ServiceError,
     },
+    /// Throttling, the service's own trouble or the network outlasted the retry budget
+    /// (`AUDIT_LOGS_MAX_RETRIES`, `AUDIT_LOGS_RETRY_MAX_SECONDS`); a later run tries again.
     #[error("Management API {operation} still failing after {attempts} attempts: {last}")]
     RetriesExhausted {
+        /// The call, named by its path below the feed root.
         operation: &'static str,
+        /// Attempts made, the first one included.
         attempts: u32,
+        /// The last failure, as its message.
         last: String,
         /// The last service answer, when the failure was one.
         service: Option<ServiceError>,
     },
+    /// The request got no answer: no connection, a timeout, or a body cut short. It is retried,
+    /// and reaches callers as the last failure of [`ApiError::RetriesExhausted`].
     #[error("Management API {operation} could not be sent: {detail}")]
     Transport {
+        /// The call, named by its path below the feed root.
         operation: &'static str,
+        /// What the HTTP client reported.
         detail: String,
     },
+    /// A `contentUri` or `NextPageUri` names another host, scheme or port than the configured
+    /// API: the token is not sent there, and nothing is fetched.
     #[error(
         "refused to send the access token to {url}: it is not on the configured API host {expected} \
          (a contentUri or NextPageUri that names another host is never followed)"
     )]
-    ForeignHost { url: String, expected: String },
+    ForeignHost {
+        /// The URL refused, without its query (paging tokens stay out of logs).
+        url: String,
+        /// The configured API origin, e.g. `https://manage.office.com`.
+        expected: String,
+    },
+    /// A success whose body is not what the call returns (not JSON, another shape, a `NextPageUri`
+    /// that is not a URL or that loops), quoted in part.
     #[error("Management API {operation} answered with something unexpected: {detail}")]
     Malformed {
+        /// The call, named by its path below the feed root.
         operation: &'static str,
+        /// What was wrong, with the start of the body.
         detail: String,
     },
+    /// The API refused the token again after one renewal: the app registration lacks the
+    /// permission or its consent, or the token is for another audience (`AUDIT_LOGS_CLOUD`,
+    /// `AUDIT_LOGS_AUDIENCE`).
     #[error("the access token was refused twice in a row for {operation}: {error}")]
     Unauthorized {
+        /// The call, named by its path below the feed root.
         operation: &'static str,
+        /// The second refusal.
         error: ServiceError,
     },
+    /// A listing window the API would refuse (backwards, or longer than 24 hours).
     #[error("invalid time window: {0}")]
     Window(String),
+    /// No token: Entra refused the request or could not be reached.
     #[error(transparent)]
     Auth(#[from] AuthError),
 }
@@ -182,6 +219,7 @@ impl ApiError {
         }
     }
 
+    /// The service's error code, usually an AF code, when there was an answer.
     pub fn code(&self) -> Option<&str> {
         self.service_error().and_then(|e| e.code.as_deref())
     }

@@ -35,6 +35,8 @@ use call::Streamed;
 use operation::Operation;
 use reply::{next_page, parse_json};
 
+/// The Management Activity API client of one tenant, built once per cold start and shared by
+/// every call of the process (its token cache and counters with it).
 #[derive(Debug)]
 pub struct ManagementClient {
     http: reqwest::Client,
@@ -47,6 +49,7 @@ pub struct ManagementClient {
 }
 
 impl ManagementClient {
+    /// The client for `config`'s tenant, cloud and publisher, using `tokens` for every call.
     pub fn new(
         http: reqwest::Client,
         config: &Config,
@@ -62,10 +65,14 @@ impl ManagementClient {
         }
     }
 
+    /// The counts of calls, retries, throttled answers and token renewals since the client was
+    /// built; the run summary reports their growth over one run.
     pub fn counters(&self) -> &ApiCounters {
         &self.counters
     }
 
+    /// Starts the subscription to `content_type`, so content is collected for it from now on.
+    /// `AF20024` (it is already on) comes back as [`StartOutcome::AlreadyEnabled`].
     pub async fn start_subscription(
         &self,
         content_type: &ContentType,
@@ -79,6 +86,8 @@ impl ManagementClient {
         }
     }
 
+    /// Stops the subscription to `content_type`; until it is started again, nothing of that type
+    /// can be listed.
     pub async fn stop_subscription(&self, content_type: &ContentType) -> Result<(), ApiError> {
         let operation = Operation::StopSubscription;
         let url = self.feed_url(operation, &[("contentType", content_type.as_str())]);
@@ -86,6 +95,7 @@ impl ManagementClient {
         Ok(())
     }
 
+    /// Every subscription of the tenant, enabled or not, as the API reports them.
     pub async fn list_subscriptions(&self) -> Result<Vec<Subscription>, ApiError> {
         let operation = Operation::ListSubscriptions;
         let (_, body) = self.send(operation, self.feed_url(operation, &[])).await?;

@@ -11,9 +11,12 @@ use crate::http::body_excerpt;
 /// A subscription as `subscriptions/list` and `subscriptions/start` report it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subscription {
+    /// The content type, e.g. `Audit.General`.
     #[serde(rename = "contentType")]
     pub content_type: String,
+    /// `enabled` or `disabled`, as the API spells it (letter case varies).
     pub status: String,
+    /// The webhook the subscription notifies, if one was set up; this product polls and sets none.
     #[serde(default)]
     pub webhook: Option<serde_json::Value>,
 }
@@ -21,6 +24,7 @@ pub struct Subscription {
 /// What `start` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StartOutcome {
+    /// The subscription is on now, as the API reports it.
     Started(Subscription),
     /// AF20024: it was already on. For the admin this is success.
     AlreadyEnabled,
@@ -29,14 +33,23 @@ pub enum StartOutcome {
 /// One blob of content, as listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContentBlob {
+    /// The content type the blob belongs to.
     #[serde(rename = "contentType")]
     pub content_type: String,
+    /// The blob's id: the ledger records it once the blob is settled, so a blob listed again is
+    /// not fetched again.
     #[serde(rename = "contentId")]
     pub content_id: String,
+    /// Where the blob is fetched from; it must be on the configured API host, or the token is not
+    /// sent.
     #[serde(rename = "contentUri")]
     pub content_uri: String,
+    /// When the content was made available, e.g. `2026-05-23T17:35:00.000Z`; it places the blob in
+    /// time for the watermark.
     #[serde(rename = "contentCreated")]
     pub content_created: String,
+    /// When the API stops serving the blob (about 7 days after `contentCreated`); the blob's
+    /// ledger entry is kept a day longer.
     #[serde(rename = "contentExpiration", default)]
     pub content_expiration: Option<String>,
 }
@@ -44,12 +57,14 @@ pub struct ContentBlob {
 /// Everything listed for one window, over all its pages.
 #[derive(Debug, Default)]
 pub struct ContentListing {
+    /// Every blob listed, in the API's order, possibly with repeats.
     pub blobs: Vec<ContentBlob>,
+    /// Pages read, the first one included.
     pub pages: u32,
 }
 
-/// The next page's URL, from `NextPageUri` (or `NextPageUrl`, as one page of the reference
-/// spells it). An empty header means "no more pages".
+/// The next page's URL, from `NextPageUri` (or `NextPageUrl`, as one page of Microsoft's
+/// reference spells it). An empty header means "no more pages".
 pub(super) fn next_page(headers: &HeaderMap) -> Result<Option<Url>, ApiError> {
     let malformed = |detail: String| ApiError::Malformed {
         operation: Operation::ListContent.as_str(),

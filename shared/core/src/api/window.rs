@@ -41,10 +41,12 @@ impl TimeWindow {
         Ok(TimeWindow { start, end })
     }
 
+    /// The first second listed: the query's `startTime`, UTC.
     pub fn start(&self) -> OffsetDateTime {
         self.start
     }
 
+    /// The end, excluded: the query's `endTime`, UTC.
     pub fn end(&self) -> OffsetDateTime {
         self.end
     }

@@ -181,7 +181,7 @@ pub fn is_guid(value: &str) -> bool {
             .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// Whether the URL's host is this machine (`localhost`, 127.0.0.0/8, `::1`).
+/// Whether the URL's host is the local host (`localhost`, 127.0.0.0/8, `::1`).
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),

@@ -16,11 +16,15 @@ use crate::env::{ConfigError, Env};
 /// SigV4 pre-signed URLs are valid for at most seven days.
 pub const MAX_URL_SECONDS: u64 = 7 * 24 * 3600;
 
+/// Where published pages go and how long their links work, from the report function's
+/// variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublishConfig {
+    /// The S3 bucket (`AUDIT_LOGS_REPORT_BUCKET`, the stack's `ReportBucket`).
     pub bucket: String,
     /// Empty, or ending with `/`.
     pub prefix: String,
+    /// How long a link works, in seconds (`AUDIT_LOGS_REPORT_URL_SECONDS`, at most 7 days).
     pub url_seconds: u64,
 }
 
@@ -98,48 +102,78 @@ fn key_prefix(prefix: &str) -> String {
 /// Where the page went and how to read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Published {
+    /// The bucket the page is in.
     pub bucket: String,
+    /// The page's key, e.g. `reports/usage-2026-11-01-2026-11-30.html`.
     pub key: String,
     /// A pre-signed GET URL: anyone holding it can read this page until it expires.
     pub url: String,
+    /// When the link stops working, UTC `YYYY-MM-DDTHH:MM:SSZ`.
     pub url_expires_at: String,
+    /// How long the link works from its signing, in seconds.
     pub url_expires_in_seconds: u64,
 }
 
+/// Why a page could not be published; the message says what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
+    /// The bucket does not exist: the stack is not deployed, or `AUDIT_LOGS_REPORT_BUCKET` names
+    /// another.
     #[error(
         "the S3 bucket {bucket:?} does not exist: deploy infra/template.yaml (ReportBucket) or fix \
          AUDIT_LOGS_REPORT_BUCKET"
     )]
-    MissingBucket { bucket: String },
+    MissingBucket {
+        /// The bucket named.
+        bucket: String,
+    },
+    /// The function's role may not write the page: it needs `s3:PutObject` on the key, and
+    /// `s3:GetObject` for the link to work. The template grants both under `reports/` only, so
+    /// another `AUDIT_LOGS_REPORT_PREFIX` is refused.
     #[error(
         "S3 refused PutObject of {key:?} in bucket {bucket:?}: the report function's role needs \
          s3:PutObject (and s3:GetObject, for the link) on arn:aws:s3:::{bucket}/{key}: {detail}"
     )]
     Denied {
+        /// The bucket.
         bucket: String,
+        /// The key refused.
         key: String,
+        /// What S3 said.
         detail: String,
     },
+    /// Any other S3 failure of the upload.
     #[error("S3 PutObject of {key:?} in bucket {bucket:?} failed: {detail}")]
     Put {
+        /// The bucket.
         bucket: String,
+        /// The key.
         key: String,
+        /// What the SDK reported.
         detail: String,
     },
+    /// The page is written but its link could not be signed (the function's credentials, or a
+    /// link lifetime the signer refuses).
     #[error("could not pre-sign the link to {key:?}: {detail}")]
-    Presign { key: String, detail: String },
+    Presign {
+        /// The page's key.
+        key: String,
+        /// What the signer reported.
+        detail: String,
+    },
 }
 
 /// The S3 client and where pages go, built once per cold start.
 #[derive(Debug, Clone)]
 pub struct Publisher {
     client: aws_sdk_s3::Client,
+    /// The bucket, key prefix and link lifetime pages are published with.
     pub config: PublishConfig,
 }
 
 impl Publisher {
+    /// The publisher for `config`, with an S3 client from `sdk`. A custom endpoint (a local S3)
+    /// is addressed by path, not by per-bucket host names.
     pub fn new(sdk: &aws_config::SdkConfig, config: PublishConfig) -> Publisher {
         let mut builder = aws_sdk_s3::config::Builder::from(sdk);
         // A custom endpoint (moto, a local S3) has no per-bucket host names to resolve.

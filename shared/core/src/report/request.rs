@@ -102,6 +102,7 @@ impl ReportRequest {
         })
     }
 
+    /// Every day of the range, `from` to `to`, oldest first.
     pub fn days(&self) -> impl Iterator<Item = Date> + '_ {
         let mut day = Some(self.from);
         std::iter::from_fn(move || {

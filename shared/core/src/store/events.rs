@@ -10,19 +10,25 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{BATCH_WRITE_MAX, Item, Store, StoreError, n, s};
 
+/// The sort-key prefix of event items, before the record's `Id`.
 pub const EVENT_SK_PREFIX: &str = "EV#";
 /// The app key of events that name no app or flow.
 pub const NO_APP: &str = "-";
 /// Raw records shorter than this are stored as they are: compression would not pay.
 const COMPRESS_FROM_BYTES: usize = 600;
 
+/// Where an event is stored in the events table.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EventKey {
+    /// The partition, `APP#{app id}#{YYYY-MM-DD}`: one app's events of one UTC day ([`NO_APP`]
+    /// for events that name none).
     pub pk: String,
+    /// The sort key, `EV#{record id}`.
     pub sk: String,
 }
 
 impl EventKey {
+    /// The key alone as an item: what BatchGetItem looks up, and what an event item starts from.
     pub fn to_item(&self) -> Item {
         Item::from([("pk".into(), s(&self.pk)), ("sk".into(), s(&self.sk))])
     }
@@ -109,6 +115,7 @@ pub struct WriteOutcome {
     pub new: u64,
     /// Events already stored (an overlap, a retry, or the service re-delivering a record).
     pub duplicates: u64,
+    /// BatchWriteItem requests sent, retries of unprocessed items included: the write cost.
     pub write_requests: u32,
 }
 

@@ -5,7 +5,7 @@
 //!   watermarks, the ledger of processed blobs (expiring with TTL), dirty markers and the
 //!   run lock.
 //!
-//! The key layout is described in the README ("Data model").
+//! The key layout is described in docs/data-model.md.
 
 mod events;
 mod state;
@@ -29,35 +29,59 @@ use crate::retry::RetryPolicy;
 
 /// DynamoDB takes at most 25 writes per BatchWriteItem and 100 keys per BatchGetItem.
 pub const BATCH_WRITE_MAX: usize = 25;
+/// The most keys one BatchGetItem reads.
 pub const BATCH_GET_MAX: usize = 100;
 
+/// A DynamoDB item or key: attribute names and their values.
 pub type Item = HashMap<String, AttributeValue>;
 
+/// Why a DynamoDB call failed; every message names the table.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The table does not exist in the function's account and region: the stack is not deployed
+    /// there, or `AUDIT_LOGS_TABLE` / `AUDIT_LOGS_STATE_TABLE` names another.
     #[error(
         "the DynamoDB table {table:?} does not exist: deploy infra/template.yaml, or create it with \
          `make tables`, or fix the table variable"
     )]
-    MissingTable { table: String },
+    MissingTable {
+        /// The table's name.
+        table: String,
+    },
+    /// Any other DynamoDB failure, after the SDK's own retries: throttling that outlasted 8
+    /// attempts, missing permissions in the function's role, no network.
     #[error("DynamoDB {operation} on {table:?} failed: {detail}")]
     Dynamo {
+        /// The DynamoDB operation, e.g. `BatchWriteItem` or `Query`.
         operation: &'static str,
+        /// The table's name.
         table: String,
+        /// What the SDK reported, with the service's error code.
         detail: String,
     },
+    /// DynamoDB left writes or key reads unprocessed (throttling) through every retry of the
+    /// store's own backoff (10 attempts, 120 s at most); the next run tries again.
     #[error(
         "DynamoDB kept {left} of the writes to {table:?} unprocessed after {attempts} attempts (throttled)"
     )]
     Unprocessed {
+        /// The table's name.
         table: String,
+        /// Writes or keys still unprocessed at the end.
         left: usize,
+        /// Batch requests sent, the first one included.
         attempts: u32,
     },
+    /// A stored item cannot be read back, e.g. a watermark that is not a time: something other
+    /// than this product wrote it. Fix the item named, or delete it (without its watermark, a
+    /// content type starts again from the initial lookback).
     #[error("the stored item {key} in {table:?} is not in the expected shape: {detail}")]
     Corrupt {
+        /// The table's name.
         table: String,
+        /// The item's key, e.g. `WATERMARK/Audit.General`.
         key: String,
+        /// What is wrong with it.
         detail: String,
     },
 }
@@ -93,6 +117,8 @@ pub struct Store {
 }
 
 impl Store {
+    /// The store over `events_table` and `state_table`, with a client from `sdk` that retries
+    /// throttling itself (8 attempts).
     pub fn new(sdk: &aws_config::SdkConfig, events_table: &str, state_table: &str) -> Store {
         // The SDK retries throttling itself; a few more attempts than its default of three
         // ride out the bursts an on-demand table shows while it scales.
@@ -112,14 +138,17 @@ impl Store {
         }
     }
 
+    /// The events table's name (`AUDIT_LOGS_TABLE`).
     pub fn events_table(&self) -> &str {
         &self.events_table
     }
 
+    /// The state table's name (`AUDIT_LOGS_STATE_TABLE`).
     pub fn state_table(&self) -> &str {
         &self.state_table
     }
 
+    /// The DynamoDB client both tables are reached with.
     pub fn client(&self) -> &Client {
         &self.client
     }

@@ -15,6 +15,7 @@ use crate::api::parse_api_time;
 /// list the blob again, so the entry has nothing left to decide.
 const LEDGER_GRACE: time::Duration = time::Duration::days(1);
 
+/// How a blob was settled, as its ledger entry's `status` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LedgerStatus {
     /// Every record was stored.
@@ -32,15 +33,26 @@ impl LedgerStatus {
     }
 }
 
+/// A settled blob, as recorded in the ledger (`LEDGER#{content type}`): later runs skip it when
+/// it is listed again. The entry expires (TTL) a day after the blob's `contentExpiration`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerEntry {
+    /// The content type the blob was listed under.
     pub content_type: String,
+    /// The blob's `contentId`.
     pub content_id: String,
+    /// The blob's `contentCreated`: entries sort by it, so a window's entries are one range Query.
     pub content_created: OffsetDateTime,
+    /// The blob's `contentExpiration`, when the listing gave one; the entry's TTL follows it
+    /// (without it, 7 days from `contentCreated`).
     pub content_expiration: Option<OffsetDateTime>,
+    /// Stored, or gone from the API.
     pub status: LedgerStatus,
+    /// Records read from the blob (0 for a gone blob).
     pub records: u64,
+    /// Records the operation filter kept.
     pub kept: u64,
+    /// Malformed records skipped.
     pub rejected: u64,
 }
 
@@ -52,10 +64,13 @@ fn ledger_sk(created: OffsetDateTime, content_id: &str) -> String {
 /// Holds the run lock until released; a crashed holder's lease simply runs out.
 #[derive(Debug)]
 pub struct Lock {
+    /// The run that holds it: the invocation's request id.
     pub owner: String,
 }
 
 impl Store {
+    /// The stored watermark of `content_type` (`WATERMARK` / the content type in the state table),
+    /// or `None` before its first scheduled run.
     pub async fn watermark(
         &self,
         content_type: &str,
@@ -136,6 +151,7 @@ impl Store {
             .collect())
     }
 
+    /// Records settled blobs in the ledger, 25 per BatchWriteItem; returns the write requests sent.
     pub async fn record_ledger(&self, entries: &[LedgerEntry]) -> Result<u32, StoreError> {
         let items = entries.iter().map(|entry| {
             let expires = entry
@@ -181,6 +197,7 @@ impl Store {
         self.put_all(&self.state_table, items).await
     }
 
+    /// Every app-day marked dirty: this run's, and any a crashed run left behind.
     pub async fn dirty_app_days(&self) -> Result<Vec<AppDay>, StoreError> {
         let items = self
             .query_partition(&self.state_table, "DIRTY", None, None)
@@ -196,6 +213,8 @@ impl Store {
             .collect())
     }
 
+    /// Deletes the dirty markers of app-days whose summaries are rebuilt; returns the write
+    /// requests sent.
     pub async fn clear_dirty(&self, app_days: &[AppDay]) -> Result<u32, StoreError> {
         let keys = app_days
             .iter()
@@ -204,7 +223,7 @@ impl Store {
     }
 
     /// Takes the run lock for `lease`, unless another live run holds it. Returns `None` when it
-    /// is held; the holder's name and expiry are logged.
+    /// is held; the same owner taking it again renews its lease.
     pub async fn try_lock(
         &self,
         owner: &str,
@@ -245,6 +264,8 @@ impl Store {
         Ok(self.try_lock(&lock.owner, lease).await?.is_some())
     }
 
+    /// Gives the lock up, unless another run has taken it since; a lock not released frees itself
+    /// when its lease ends.
     pub async fn release_lock(&self, lock: Lock) -> Result<(), StoreError> {
         let result = self
             .client

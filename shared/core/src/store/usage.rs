@@ -17,8 +17,10 @@ use super::{Item, Store, StoreError, get_n, get_s, is_conditional_failure, n, s}
 /// Users per summary item: at most ~100 bytes each, so a shard stays under ~300 KB.
 pub const USERS_PER_SHARD: usize = 3000;
 
+/// One app on one UTC day: the unit a usage summary covers and a dirty marker names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AppDay {
+    /// The Power App's id, from its audit records (GUIDs lower-cased).
     pub app_id: String,
     /// `YYYY-MM-DD`, UTC.
     pub day: String,
@@ -33,19 +35,29 @@ impl AppDay {
 /// One app on one day, as the report reads it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DaySummary {
+    /// The app's id.
     pub app_id: String,
+    /// The UTC day, `YYYY-MM-DD`.
     pub day: String,
+    /// `LaunchPowerApp` events stored for the app that day.
     pub launches: u64,
+    /// Distinct users who launched it that day: lower-cased UPNs, or user keys for launches
+    /// without one.
     pub users: BTreeSet<String>,
+    /// The newest launch that day, `YYYY-MM-DDTHH:MM:SSZ`.
     pub last_launch: Option<String>,
 }
 
 /// What is known of an app over all time.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppMeta {
+    /// The app's id.
     pub app_id: String,
+    /// The display name of the newest launch that carried one.
     pub app_name: Option<String>,
+    /// The newest launch ever stored, `YYYY-MM-DDTHH:MM:SSZ`.
     pub last_launched: Option<String>,
+    /// The newest `DeletePowerApp` event stored for the app, if any.
     pub deleted_at: Option<String>,
 }
 

@@ -16,53 +16,101 @@ const REPEATED_ERRORS_LISTED: usize = 10;
 /// The per-content-type watermarks, for summaries.
 pub type Watermarks = BTreeMap<String, Option<String>>;
 
-/// Content the API no longer had when the run got to it.
+/// Content the API no longer had when the run got to it. Times are UTC, `YYYY-MM-DDTHH:MM:SSZ`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Clamped {
+    /// The content type, e.g. `Audit.General`.
     pub content_type: String,
+    /// The first instant that could not be listed: the stored watermark.
     pub from: String,
+    /// Where listing could start: 5 minutes short of 7 days ago, the API's retention. Content
+    /// created in between is lost.
     pub to: String,
 }
 
+/// What one `audit-sync` run did: the function's JSON reply and its last log line
+/// (`"message":"audit-sync finished"`), from which the template's metrics and alarms are read.
+/// Counts cover every content type of the run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    /// The Lambda request id of the invocation (`bench` in the bench); also the run lock's owner.
     pub run_id: String,
+    /// `scheduled` (from the watermark to now) or `backfill` (a range given in the event).
     pub mode: String,
+    /// Listing windows (up to 24 hours each) listed to their last page; a window whose listing
+    /// failed is not counted.
     pub windows: u64,
+    /// Pages of content listings read, following `NextPageUri`.
     pub pages: u64,
+    /// Distinct blobs the listings named.
     pub blobs_listed: u64,
+    /// Listed blobs skipped because the ledger has them as stored or gone from an earlier run.
     pub blobs_already_processed: u64,
+    /// Blobs fetched whose kept events are all stored.
     pub blobs_fetched: u64,
+    /// Blobs that failed this run (fetch, body or store); the next run retries them, and the
+    /// watermark waits for them.
     pub blobs_failed: u64,
     /// Expired or missing blobs (AF20050/AF20051/AF20052): counted, not retried.
     pub blobs_expired: u64,
     /// Left for the next run because time ran out.
     pub blobs_deferred: u64,
+    /// Records read from the blobs stored this run.
     pub records_seen: u64,
+    /// Records the operation filter (`AUDIT_LOGS_OPERATIONS`) kept: the events to store, new or
+    /// already stored.
     pub records_kept: u64,
+    /// Valid records the operation filter dropped.
     pub records_filtered: u64,
+    /// Malformed records skipped and logged; the rest of their blob is stored.
     pub records_rejected: u64,
+    /// Kept events written to the events table for the first time.
     pub events_new: u64,
+    /// Kept events already stored (the overlap, a retried blob, or the service re-delivering a
+    /// record), not written again.
     pub duplicates: u64,
+    /// App-day usage summaries rebuilt from the events and cleared of their dirty marker.
     pub summaries_rebuilt: u64,
+    /// App-days still marked dirty: the next run rebuilds them.
     pub summaries_pending: u64,
+    /// HTTP requests sent to the Management Activity API, listings and blob fetches, retries
+    /// included (Entra token requests are not).
     pub api_requests: u64,
+    /// Throttled answers (HTTP 429 or `AF429`) from the Management Activity API; the client backs
+    /// off and retries them while its retry budget lasts.
     pub throttled_retries: u64,
+    /// Tokens renewed because the API refused one with a 401 (renewals before expiry are not
+    /// counted).
     pub token_renewals: u64,
+    /// DynamoDB write requests for events, ledger entries, dirty markers and summaries, retries
+    /// of unprocessed items included: the run's write cost (the watermark and the lock are not
+    /// counted).
     pub dynamodb_write_requests: u64,
+    /// Per content type, the stored watermark when the run began (`null` before the first run).
+    /// Scheduled runs only; a backfill leaves it empty.
     pub watermark_before: Watermarks,
+    /// Per content type, the watermark after the run: as far as the listing got, but never past
+    /// the oldest blob left unfinished, and never back. Scheduled runs only.
     pub watermark_after: Watermarks,
     /// Now minus the newest `contentCreated` listed.
     pub lag_seconds: Option<u64>,
     /// Ranges older than the API's retention that could not be listed: lost content.
     pub clamped: Vec<Clamped>,
+    /// The run stopped listing or taking new blobs or summaries early: Lambda's deadline came near,
+    /// `AUDIT_LOGS_MAX_RUN_SECONDS` passed, or another run took the lock. The next run continues.
     pub stopped_early: bool,
+    /// What went wrong, one message each. Errors that can repeat for every blob or app are not
+    /// added once 10 are listed.
     pub errors: Vec<String>,
+    /// How long the run took, in milliseconds.
     pub duration_ms: u64,
+    /// Nothing is left for the next run: no errors, no failed or deferred blobs, no pending
+    /// summaries, and the run did not stop early.
     pub complete: bool,
 }
 
 impl Summary {
+    /// An empty summary for the run `run_id` in `mode` (`scheduled` or `backfill`).
     pub fn new(run_id: &str, mode: &str) -> Summary {
         Summary {
             run_id: run_id.to_string(),
