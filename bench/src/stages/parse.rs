@@ -1,11 +1,9 @@
 //! Stage (a): every blob fetched whole, then parsed and filtered on this thread alone, as the
 //! sync does (`parse-typed`) or into `serde_json::Value`s (`parse-value`).
 
-use std::convert::Infallible;
-use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use audit_records::{BlobCount, DEFAULT_MAX_RECORD_BYTES, OperationFilter, classify_blob};
+use audit_records::{DEFAULT_MAX_RECORD_BYTES, OperationFilter, count_blob};
 use serde_json::{Value, json};
 
 use super::baseline::parse_values;
@@ -92,17 +90,7 @@ impl ParseTotals {
 
 /// The sync's parse and filter of a whole blob, its events dropped: the parse alone.
 fn classify_only(body: &[u8], filter: &OperationFilter) -> Result<(u64, u64), BoxError> {
-    let mut count = BlobCount::default();
-    classify_blob(
-        body,
-        DEFAULT_MAX_RECORD_BYTES,
-        filter,
-        &mut count,
-        |event| {
-            black_box(event);
-            Ok::<_, Infallible>(())
-        },
-    )?;
+    let count = count_blob(body, DEFAULT_MAX_RECORD_BYTES, filter)?;
     Ok((count.records, count.kept))
 }
 

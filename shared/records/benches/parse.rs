@@ -7,9 +7,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::hint::black_box;
 
-use audit_records::{
-    BlobCount, DEFAULT_MAX_RECORD_BYTES, OperationFilter, classify, classify_blob, read_blob,
-};
+use audit_records::{DEFAULT_MAX_RECORD_BYTES, OperationFilter, classify, count_blob, read_blob};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -55,19 +53,8 @@ fn blobs(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(body.len() as u64));
     group.bench_function("classify_blob", |b| {
         b.iter(|| {
-            let mut count = BlobCount::default();
-            classify_blob(
-                black_box(&body[..]),
-                DEFAULT_MAX_RECORD_BYTES,
-                &filter,
-                &mut count,
-                |event| {
-                    black_box(event);
-                    Ok::<_, Infallible>(())
-                },
-            )
-            .unwrap();
-            assert_eq!(count.kept, 200);
+            let count = count_blob(black_box(&body[..]), DEFAULT_MAX_RECORD_BYTES, &filter);
+            assert_eq!(count.unwrap().kept, 200);
         })
     });
     // The first half of classify_blob: cutting the records out of the stream, unparsed.

@@ -35,7 +35,9 @@ mod model;
 mod rejection;
 mod timestamp;
 
-pub use blob::{BlobError, DEFAULT_MAX_RECORD_BYTES, MAX_RECORD_DEPTH, classify_blob, read_blob};
+pub use blob::{
+    BlobError, DEFAULT_MAX_RECORD_BYTES, MAX_RECORD_DEPTH, classify_blob, count_blob, read_blob,
+};
 pub use classify::{MAX_ID_BYTES, classify};
 pub use count::{BlobCount, RejectionSample};
 pub use filter::{FilterError, OperationFilter};

@@ -81,7 +81,7 @@ pub enum UtcStyle {
     /// within one second.
     Millis,
     /// `2026-05-19T13:17:34`: the Management API's `startTime`/`endTime`, the one form every page
-    /// of its reference accepts.
+    /// of Microsoft's reference accepts.
     Query,
 }
 

@@ -5,7 +5,7 @@ use std::io::{self, Read};
 
 use audit_records::{
     BlobCount, BlobError, DEFAULT_MAX_RECORD_BYTES, MAX_RECORD_DEPTH, OperationFilter, Rejection,
-    RejectionKind, classify, classify_blob, read_blob,
+    RejectionKind, classify, classify_blob, count_blob, read_blob,
 };
 use serde_json::value::RawValue;
 
@@ -465,4 +465,28 @@ fn reader_failures_are_reported_with_progress() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn counting_a_blob_tallies_what_classifying_it_does() {
+    let other = r#"{"Id":"x","CreationTime":"2026-05-19T13:17:34","RecordType":15,"Workload":"AzureActiveDirectory","Operation":"UserLoggedIn"}"#;
+    let body = format!("[{},{other},{{\"Id\":3}},{}]", record(1), record(2));
+    let filter = OperationFilter::default();
+    let counted = count_blob(body.as_bytes(), DEFAULT_MAX_RECORD_BYTES, &filter).unwrap();
+    let mut classified = BlobCount::default();
+    let mut kept = 0;
+    classify_blob(
+        body.as_bytes(),
+        DEFAULT_MAX_RECORD_BYTES,
+        &filter,
+        &mut classified,
+        |_| {
+            kept += 1;
+            Ok::<_, Infallible>(())
+        },
+    )
+    .unwrap();
+    assert_eq!((counted.records, counted.kept, counted.rejected), (4, 2, 1));
+    assert_eq!(counted, classified);
+    assert_eq!(kept, 2);
 }

@@ -6,9 +6,7 @@ use std::convert::Infallible;
 use std::hint::black_box;
 use std::time::Instant;
 
-use audit_records::{
-    BlobCount, DEFAULT_MAX_RECORD_BYTES, OperationFilter, classify, classify_blob, read_blob,
-};
+use audit_records::{DEFAULT_MAX_RECORD_BYTES, OperationFilter, classify, count_blob, read_blob};
 use serde_json::value::RawValue;
 
 const SAMPLES: &str = include_str!("fixtures/sample-records.json");
@@ -69,18 +67,7 @@ fn throughput() {
     );
 
     let start = Instant::now();
-    let mut count = BlobCount::default();
-    classify_blob(
-        body.as_bytes(),
-        DEFAULT_MAX_RECORD_BYTES,
-        &filter,
-        &mut count,
-        |event| {
-            black_box(event);
-            Ok::<_, Infallible>(())
-        },
-    )
-    .unwrap();
+    let count = count_blob(body.as_bytes(), DEFAULT_MAX_RECORD_BYTES, &filter).unwrap();
     let secs = start.elapsed().as_secs_f64();
     println!(
         "classify_blob: {:.0} records/s ({count})",

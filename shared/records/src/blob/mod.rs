@@ -135,6 +135,22 @@ where
     .map(|_| ())
 }
 
+/// Classifies every record of a blob and keeps only the tally: what a blob holds, without
+/// storing it (dry runs and measurements).
+pub fn count_blob<R: Read>(
+    reader: R,
+    max_record_bytes: usize,
+    filter: &OperationFilter,
+) -> Result<BlobCount, BlobError<std::convert::Infallible>> {
+    let mut count = BlobCount::default();
+    classify_blob(reader, max_record_bytes, filter, &mut count, |event| {
+        // Opaque to the optimiser, so a measurement counts the event's construction too.
+        std::hint::black_box(event);
+        Ok(())
+    })?;
+    Ok(count)
+}
+
 /// How far reading got, kept outside the deserializer so that it is known after an
 /// error too.
 struct Progress<E> {
