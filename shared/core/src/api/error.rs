@@ -201,9 +201,6 @@ pub enum ApiError {
         /// The second refusal.
         error: ServiceError,
     },
-    /// A listing window the API would refuse (backwards, or longer than 24 hours).
-    #[error("invalid time window: {0}")]
-    Window(String),
     /// No token: Entra refused the request or could not be reached.
     #[error(transparent)]
     Auth(#[from] AuthError),
