@@ -1,12 +1,10 @@
 //! Whatever an invoker sends, each function answers with its request or an input error that
 //! says what is wrong, never a panic and never another error type.
 
-use audit_core::config::ContentType;
-use audit_core::report::{ReportEvent, ReportRequest};
-use audit_core::subscription::{Request, SubscriptionEvent};
-use audit_core::sync::{Mode, SyncEvent};
-use audit_lambda::{ErrorReply, decode};
+mod refusals;
+
 use proptest::prelude::*;
+use refusals::refusals;
 use serde_json::Value;
 
 /// Arbitrary JSON values, a few levels deep.
@@ -41,29 +39,10 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
-fn refusal<E, T, F>(event: &Value, request: impl FnOnce(E) -> Result<T, F>) -> Option<ErrorReply>
-where
-    E: serde::de::DeserializeOwned,
-    ErrorReply: From<F>,
-{
-    match decode::<E>(event.clone()) {
-        Ok(event) => request(event).err().map(ErrorReply::from),
-        Err(err) => Some(err.into()),
-    }
-}
-
 proptest! {
     #[test]
     fn any_event_is_a_request_or_an_input_error(event in json_value()) {
-        let today = time::macros::date!(2026 - 11 - 24);
-        for error in [
-            refusal(&event, |e: SubscriptionEvent| Request::from_event(e, &[ContentType::GENERAL])),
-            refusal(&event, |e: SyncEvent| Mode::from_event(e)),
-            refusal(&event, |e: ReportEvent| ReportRequest::from_event(e, today)),
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for error in refusals(&event) {
             prop_assert_eq!(error.error_type, "InputError");
             prop_assert!(!error.message.is_empty());
         }
