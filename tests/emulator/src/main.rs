@@ -78,75 +78,103 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<EmulatorConfi
             Some((flag, value)) => (flag.to_string(), Some(value.to_string())),
             None => (arg.clone(), None),
         };
+        if flag == "-h" || flag == "--help" {
+            return Ok(None);
+        }
         let mut value = || inline.take().or_else(|| args.next());
-        let g = &mut config.generator;
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--port" => config.port = parse(&flag, value())?,
-            "--page-size" => config.page_size = parse(&flag, value())?,
-            "--next-page-header" => {
-                config.next_page_header = match parse::<String>(&flag, value())?.as_str() {
-                    "NextPageUri" => NextPageHeader::NextPageUri,
-                    "NextPageUrl" => NextPageHeader::NextPageUrl,
-                    other => return Err(format!("--next-page-header: unknown {other:?}")),
-                }
-            }
-            "--shuffle" => config.shuffle_listing = true,
-            "--token-lifetime" => config.token_lifetime_secs = parse(&flag, value())?,
-            "--foreign-host" => config.foreign_host = parse(&flag, value())?,
-            "--subscribe" => config.subscriptions_enabled = content_types(&flag, value())?,
-            "--audit-log-disabled" => config.audit_log_enabled = false,
-            "--no-permission" => config.has_permission = false,
-            "--tenant-id" => config.tenant_id = parse(&flag, value())?,
-            "--client-id" => config.client_id = parse(&flag, value())?,
-            "--client-secret" => config.client_secret = parse(&flag, value())?,
-            "--seed" => config.seed = parse(&flag, value())?,
-            "--anchor" => {
-                let text: String = parse(&flag, value())?;
-                let anchor = time::OffsetDateTime::parse(
-                    &text,
-                    &time::format_description::well_known::Rfc3339,
-                )
-                .map_err(|e| format!("--anchor {text:?}: {e}"))?;
-                g.anchor = Some(anchor);
-            }
-            "--hours" => g.hours_before = parse(&flag, value())?,
-            "--hours-after" => g.hours_after = parse(&flag, value())?,
-            "--content-types" => g.content_types = content_types(&flag, value())?,
-            "--apps" => g.apps = parse(&flag, value())?,
-            "--users" => g.users = parse(&flag, value())?,
-            "--environments" => g.environments = parse(&flag, value())?,
-            "--flows" => g.flows = parse(&flag, value())?,
-            "--blobs-per-hour" => g.blobs_per_hour = parse(&flag, value())?,
-            "--records-per-blob" => {
-                let text: String = parse(&flag, value())?;
-                let (min, max) = text.split_once('-').unwrap_or((&text, &text));
-                g.records_per_blob_min = parse(&flag, Some(min.to_string()))?;
-                g.records_per_blob_max = parse(&flag, Some(max.to_string()))?;
-            }
-            "--large-blobs" => {
-                let text: String = parse(&flag, value())?;
-                let (count, records) = text
-                    .split_once(':')
-                    .ok_or_else(|| format!("{flag} takes COUNT:RECORDS, not {text:?}"))?;
-                g.large_blobs_per_hour = parse(&flag, Some(count.to_string()))?;
-                g.large_blob_records = parse(&flag, Some(records.to_string()))?;
-            }
-            "--pp-fraction" => g.power_platform_fraction = parse(&flag, value())?,
-            "--legacy-fraction" => g.legacy_launch_fraction = parse(&flag, value())?,
-            "--duplicate-rate" => g.duplicate_rate = parse(&flag, value())?,
-            "--late-rate" => g.late_rate = parse(&flag, value())?,
-            "--max-late-secs" => g.max_late_secs = parse(&flag, value())?,
-            "--case-variation-rate" => g.user_case_variation_rate = parse(&flag, value())?,
-            "--malformed-rate" => g.malformed_rate = parse(&flag, value())?,
-            "--lazy" => g.lazy = true,
-            other => return Err(format!("unknown argument {other:?}")),
+        if !server_flag(&mut config, &flag, &mut value)?
+            && !content_flag(&mut config, &flag, &mut value)?
+        {
+            return Err(format!("unknown argument {flag:?}"));
         }
         if inline.is_some() {
             return Err(format!("{flag} takes no value"));
         }
     }
     Ok(Some(config))
+}
+
+/// The server and identity flags; `false` when `flag` is not one of them.
+fn server_flag(
+    config: &mut EmulatorConfig,
+    flag: &str,
+    mut value: impl FnMut() -> Option<String>,
+) -> Result<bool, String> {
+    match flag {
+        "--port" => config.port = parse(flag, value())?,
+        "--page-size" => config.page_size = parse(flag, value())?,
+        "--next-page-header" => config.next_page_header = next_page_header(flag, value())?,
+        "--shuffle" => config.shuffle_listing = true,
+        "--token-lifetime" => config.token_lifetime_secs = parse(flag, value())?,
+        "--foreign-host" => config.foreign_host = parse(flag, value())?,
+        "--subscribe" => config.subscriptions_enabled = content_types(flag, value())?,
+        "--audit-log-disabled" => config.audit_log_enabled = false,
+        "--no-permission" => config.has_permission = false,
+        "--tenant-id" => config.tenant_id = parse(flag, value())?,
+        "--client-id" => config.client_id = parse(flag, value())?,
+        "--client-secret" => config.client_secret = parse(flag, value())?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// The content flags; `false` when `flag` is not one of them.
+fn content_flag(
+    config: &mut EmulatorConfig,
+    flag: &str,
+    mut value: impl FnMut() -> Option<String>,
+) -> Result<bool, String> {
+    let g = &mut config.generator;
+    match flag {
+        "--seed" => config.seed = parse(flag, value())?,
+        "--anchor" => g.anchor = Some(anchor(flag, value())?),
+        "--hours" => g.hours_before = parse(flag, value())?,
+        "--hours-after" => g.hours_after = parse(flag, value())?,
+        "--content-types" => g.content_types = content_types(flag, value())?,
+        "--apps" => g.apps = parse(flag, value())?,
+        "--users" => g.users = parse(flag, value())?,
+        "--environments" => g.environments = parse(flag, value())?,
+        "--flows" => g.flows = parse(flag, value())?,
+        "--blobs-per-hour" => g.blobs_per_hour = parse(flag, value())?,
+        "--records-per-blob" => {
+            let text: String = parse(flag, value())?;
+            let (min, max) = text.split_once('-').unwrap_or((&text, &text));
+            g.records_per_blob_min = parse(flag, Some(min.to_string()))?;
+            g.records_per_blob_max = parse(flag, Some(max.to_string()))?;
+        }
+        "--large-blobs" => {
+            let text: String = parse(flag, value())?;
+            let (count, records) = text
+                .split_once(':')
+                .ok_or_else(|| format!("{flag} takes COUNT:RECORDS, not {text:?}"))?;
+            g.large_blobs_per_hour = parse(flag, Some(count.to_string()))?;
+            g.large_blob_records = parse(flag, Some(records.to_string()))?;
+        }
+        "--pp-fraction" => g.power_platform_fraction = parse(flag, value())?,
+        "--legacy-fraction" => g.legacy_launch_fraction = parse(flag, value())?,
+        "--duplicate-rate" => g.duplicate_rate = parse(flag, value())?,
+        "--late-rate" => g.late_rate = parse(flag, value())?,
+        "--max-late-secs" => g.max_late_secs = parse(flag, value())?,
+        "--case-variation-rate" => g.user_case_variation_rate = parse(flag, value())?,
+        "--malformed-rate" => g.malformed_rate = parse(flag, value())?,
+        "--lazy" => g.lazy = true,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn next_page_header(flag: &str, value: Option<String>) -> Result<NextPageHeader, String> {
+    match parse::<String>(flag, value)?.as_str() {
+        "NextPageUri" => Ok(NextPageHeader::NextPageUri),
+        "NextPageUrl" => Ok(NextPageHeader::NextPageUrl),
+        other => Err(format!("--next-page-header: unknown {other:?}")),
+    }
+}
+
+fn anchor(flag: &str, value: Option<String>) -> Result<time::OffsetDateTime, String> {
+    let text: String = parse(flag, value)?;
+    time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("--anchor {text:?}: {e}"))
 }
 
 /// The one line printed on stdout once listening (a struct keeps the order).

@@ -8,8 +8,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::content_type::ContentType;
-use crate::records::MalformedReason;
-use crate::store::{ContentStore, ItemFacts};
+use crate::records::{MalformedReason, RecordFacts};
+use crate::store::{Blob, ContentStore, ItemFacts};
 use crate::timefmt::{content_time, rfc3339};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,19 +157,38 @@ impl Truth {
 }
 
 pub(crate) fn compute(store: &ContentStore, now: OffsetDateTime, available_only: bool) -> Truth {
-    let mut records: Vec<TruthRecord> = Vec::new();
-    let mut positions: HashMap<String, usize> = HashMap::new();
-    let mut malformed = Vec::new();
-    let mut blobs = Vec::new();
+    let mut gathered = Gathered::default();
     for index in store.all_ordered() {
         let blob = &store.blobs()[index];
-        let available = blob.is_available(now);
-        let expired = blob.is_expired(now);
         if available_only && !blob.is_servable(now) {
             continue;
         }
-        let facts = store.facts(index);
-        blobs.push(TruthBlob {
+        gathered.add_blob(blob, &store.facts(index), now);
+    }
+    Truth {
+        now: rfc3339(now),
+        available_only,
+        records: gathered.records,
+        malformed: gathered.malformed,
+        blobs: gathered.blobs,
+    }
+}
+
+/// The truth as it is gathered, blob by blob in delivery order.
+#[derive(Default)]
+struct Gathered {
+    records: Vec<TruthRecord>,
+    /// Where each record id sits in `records`.
+    positions: HashMap<String, usize>,
+    malformed: Vec<TruthMalformed>,
+    blobs: Vec<TruthBlob>,
+}
+
+impl Gathered {
+    fn add_blob(&mut self, blob: &Blob, facts: &[ItemFacts], now: OffsetDateTime) {
+        let available = blob.is_available(now);
+        let expired = blob.is_expired(now);
+        self.blobs.push(TruthBlob {
             content_id: blob.content_id.clone(),
             content_type: blob.content_type,
             content_created: content_time(blob.created),
@@ -186,32 +205,8 @@ pub(crate) fn compute(store: &ContentStore, now: OffsetDateTime, available_only:
         };
         for (item_index, item) in facts.iter().enumerate() {
             match item {
-                ItemFacts::Record(f) => match positions.get(&f.id) {
-                    Some(&at) => {
-                        let refs = &mut records[at].blobs;
-                        if refs.last() != Some(&reference) {
-                            refs.push(reference.clone());
-                        }
-                    }
-                    None => {
-                        positions.insert(f.id.clone(), records.len());
-                        records.push(TruthRecord {
-                            id: f.id.clone(),
-                            creation_time: f.creation_time.clone(),
-                            operation: f.operation.clone(),
-                            record_type: f.record_type,
-                            workload: f.workload.clone(),
-                            content_type: blob.content_type,
-                            user_id: f.user_id.clone(),
-                            app_id: f.app_id.clone(),
-                            app_display_name: f.app_display_name.clone(),
-                            environment_id: f.environment_id.clone(),
-                            flow_id: f.flow_id.clone(),
-                            blobs: vec![reference.clone()],
-                        });
-                    }
-                },
-                ItemFacts::Malformed { reason, id, value } => malformed.push(TruthMalformed {
+                ItemFacts::Record(f) => self.add_record(f, blob.content_type, &reference),
+                ItemFacts::Malformed { reason, id, value } => self.malformed.push(TruthMalformed {
                     content_id: blob.content_id.clone(),
                     index: item_index,
                     reason: *reason,
@@ -223,11 +218,30 @@ pub(crate) fn compute(store: &ContentStore, now: OffsetDateTime, available_only:
             }
         }
     }
-    Truth {
-        now: rfc3339(now),
-        available_only,
-        records,
-        malformed,
-        blobs,
+
+    /// A record seen before gains a blob, unless it repeats within one blob.
+    fn add_record(&mut self, f: &RecordFacts, content_type: ContentType, reference: &TruthBlobRef) {
+        if let Some(&at) = self.positions.get(&f.id) {
+            let refs = &mut self.records[at].blobs;
+            if refs.last() != Some(reference) {
+                refs.push(reference.clone());
+            }
+            return;
+        }
+        self.positions.insert(f.id.clone(), self.records.len());
+        self.records.push(TruthRecord {
+            id: f.id.clone(),
+            creation_time: f.creation_time.clone(),
+            operation: f.operation.clone(),
+            record_type: f.record_type,
+            workload: f.workload.clone(),
+            content_type,
+            user_id: f.user_id.clone(),
+            app_id: f.app_id.clone(),
+            app_display_name: f.app_display_name.clone(),
+            environment_id: f.environment_id.clone(),
+            flow_id: f.flow_id.clone(),
+            blobs: vec![reference.clone()],
+        });
     }
 }

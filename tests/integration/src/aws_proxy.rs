@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use rand::{RngExt, SeedableRng};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// Per-request probabilities of each fault (they add up; keep the sum below 1).
 #[derive(Debug, Clone, Copy)]
@@ -169,45 +169,75 @@ async fn forward(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    let fault = pick(&state, &target);
-    if let Some((name, _)) = &fault {
+    let fault = pick(&state, &target).map(|(name, fault)| {
         *state.injected.lock().unwrap().entry(name).or_default() += 1;
+        fault
+    });
+    let (body, withheld) = match fault {
+        Some(Fault::Error(status, kind, message)) => return aws_error(status, kind, message),
+        Some(Fault::CutBefore) => return cut(),
+        Some(Fault::PartialBatch) => withhold_half(body),
+        _ => (body, None),
+    };
+    let answer = match send(&state, method, &uri, &headers, body).await {
+        Ok(answer) => answer,
+        Err(err) => return (StatusCode::BAD_GATEWAY, err.to_string()).into_response(),
+    };
+    let status = answer.status();
+    let answer_headers = answer.headers().clone();
+    let answer_body = answer.bytes().await.unwrap_or_default();
+    if matches!(fault, Some(Fault::CutAfter)) {
+        // The write reached the table, but the client never hears so.
+        return cut();
     }
-    let mut body = body;
-    let mut withheld: Option<Value> = None;
-    match &fault {
-        Some((_, Fault::Error(status, kind, message))) => {
-            let payload = json!({"__type": format!("com.amazonaws.dynamodb.v20120810#{kind}"), "message": message});
-            return (
-                *status,
-                [("content-type", "application/x-amz-json-1.0")],
-                payload.to_string(),
-            )
-                .into_response();
-        }
-        Some((_, Fault::CutBefore)) => return cut(),
-        Some((_, Fault::PartialBatch)) => {
-            // Send half of each table's writes; hand the rest back as unprocessed.
-            if let Ok(mut request) = serde_json::from_slice::<Value>(&body) {
-                let mut held = serde_json::Map::new();
-                if let Some(items) = request["RequestItems"].as_object_mut() {
-                    for (table, writes) in items.iter_mut() {
-                        if let Some(list) = writes.as_array_mut() {
-                            let keep = list.len().div_ceil(2);
-                            let rest: Vec<Value> = list.split_off(keep);
-                            if !rest.is_empty() {
-                                held.insert(table.clone(), Value::Array(rest));
-                            }
-                        }
-                    }
+    let answer_body = match withheld {
+        Some(held) if status.is_success() => hand_back(&answer_body, held),
+        _ => answer_body,
+    };
+    relay(status, &answer_headers, answer_body)
+}
+
+/// An error answer in DynamoDB's JSON protocol.
+fn aws_error(status: StatusCode, kind: &str, message: &str) -> Response {
+    let payload =
+        json!({"__type": format!("com.amazonaws.dynamodb.v20120810#{kind}"), "message": message});
+    (
+        status,
+        [("content-type", "application/x-amz-json-1.0")],
+        payload.to_string(),
+    )
+        .into_response()
+}
+
+/// Keeps half of each table's writes in a BatchWriteItem request; returns the request to send
+/// and, per table, the writes held back (`None` if the body is not JSON, which goes as it came).
+fn withhold_half(body: Bytes) -> (Bytes, Option<Map<String, Value>>) {
+    let Ok(mut request) = serde_json::from_slice::<Value>(&body) else {
+        return (body, None);
+    };
+    let mut held = Map::new();
+    if let Some(items) = request["RequestItems"].as_object_mut() {
+        for (table, writes) in items.iter_mut() {
+            if let Some(list) = writes.as_array_mut() {
+                let keep = list.len().div_ceil(2);
+                let rest: Vec<Value> = list.split_off(keep);
+                if !rest.is_empty() {
+                    held.insert(table.clone(), Value::Array(rest));
                 }
-                body = Bytes::from(request.to_string());
-                withheld = Some(Value::Object(held));
             }
         }
-        _ => {}
     }
+    (Bytes::from(request.to_string()), Some(held))
+}
 
+/// The request as the client sent it, to moto.
+async fn send(
+    state: &ProxyState,
+    method: Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> reqwest::Result<reqwest::Response> {
     let url = format!(
         "{}{}",
         state.target,
@@ -219,45 +249,36 @@ async fn forward(
             request = request.header(name, value);
         }
     }
-    let answer = match request.send().await {
-        Ok(answer) => answer,
-        Err(err) => return (StatusCode::BAD_GATEWAY, err.to_string()).into_response(),
-    };
-    let status = answer.status();
-    let answer_headers = answer.headers().clone();
-    let answer_body = answer.bytes().await.unwrap_or_default();
-    if matches!(fault, Some((_, Fault::CutAfter))) {
-        // The write reached the table, but the client never hears so.
-        return cut();
-    }
-    let answer_body = match withheld {
-        Some(held) if status.is_success() => {
-            let mut reply: Value =
-                serde_json::from_slice(&answer_body).unwrap_or_else(|_| json!({}));
-            let unprocessed = reply["UnprocessedItems"]
-                .as_object()
-                .cloned()
-                .unwrap_or_default();
-            let mut merged = unprocessed;
-            for (table, writes) in held.as_object().cloned().unwrap_or_default() {
-                let entry = merged
-                    .entry(table)
-                    .or_insert_with(|| Value::Array(Vec::new()));
-                if let (Some(list), Some(more)) = (entry.as_array_mut(), writes.as_array()) {
-                    list.extend(more.iter().cloned());
-                }
-            }
-            reply["UnprocessedItems"] = Value::Object(merged);
-            Bytes::from(reply.to_string())
+    request.send().await
+}
+
+/// Adds the writes held back to moto's `UnprocessedItems`, as if the table had refused them.
+fn hand_back(answer_body: &[u8], held: Map<String, Value>) -> Bytes {
+    let mut reply: Value = serde_json::from_slice(answer_body).unwrap_or_else(|_| json!({}));
+    let mut merged = reply["UnprocessedItems"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    for (table, writes) in held {
+        let entry = merged
+            .entry(table)
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let (Some(list), Some(more)) = (entry.as_array_mut(), writes.as_array()) {
+            list.extend(more.iter().cloned());
         }
-        _ => answer_body,
-    };
+    }
+    reply["UnprocessedItems"] = Value::Object(merged);
+    Bytes::from(reply.to_string())
+}
+
+/// moto's answer, passed on.
+fn relay(status: StatusCode, headers: &HeaderMap, body: Bytes) -> Response {
     let mut response = Response::builder().status(status);
-    for (name, value) in answer_headers.iter() {
+    for (name, value) in headers.iter() {
         // The length and any checksum changed with a rewritten body.
         if name != "content-length" && name != "x-amz-crc32" && name != "transfer-encoding" {
             response = response.header(name, value);
         }
     }
-    response.body(Body::from(answer_body)).unwrap()
+    response.body(Body::from(body)).unwrap()
 }
