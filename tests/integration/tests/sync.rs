@@ -380,3 +380,69 @@ async fn the_sync_runs_through_cargo_lambda_within_its_deadline() {
     assert!(n(&summary, "events_new") > 0);
     fx.assert_exactly_the_truth().await;
 }
+
+#[tokio::test]
+async fn a_catch_up_settles_each_window_before_listing_the_next() {
+    // Three days of history, a 168-hour first run: eight windows. Slow blobs and a two-second
+    // budget stop the first run early.
+    let fx = Fixture::new(EmulatorConfig {
+        generator: GeneratorConfig {
+            hours_before: 72,
+            blobs_per_hour: 1,
+            records_per_blob_min: 5,
+            records_per_blob_max: 10,
+            content_types: vec![ContentType::General],
+            ..small_tenant().generator
+        },
+        ..small_tenant()
+    })
+    .await;
+    fx.tenant
+        .inject(FaultRule::new("/audit/", FaultKind::Delay { ms: 300 }).times(10_000));
+    let env = with_vars(
+        fx.env.clone(),
+        &[
+            ("AUDIT_LOGS_MAX_RUN_SECONDS", "2"),
+            ("AUDIT_LOGS_CONCURRENCY", "2"),
+        ],
+    );
+    let first = invoke(FUNCTION, &env, &json!({})).await;
+    let first = first.ok();
+    assert_eq!(first["stopped_early"], json!(true), "{first}");
+    // The run listed only as far as it worked: not every window up front.
+    assert!(n(first, "windows") < 8, "{first}");
+    assert!(n(first, "blobs_fetched") > 0, "{first}");
+    let after_first = first["watermark_after"]["Audit.General"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        first["watermark_before"]["Audit.General"].is_null(),
+        "a first run: {first}"
+    );
+
+    // The next runs resume where the last one stopped and never fetch a settled blob again.
+    let mut fetched = n(first, "blobs_fetched");
+    let mut last = after_first.clone();
+    for _ in 0..40 {
+        let run = invoke(FUNCTION, &env, &json!({})).await;
+        let run = run.ok();
+        fetched += n(run, "blobs_fetched");
+        let now = run["watermark_after"]["Audit.General"].as_str().unwrap();
+        assert!(now >= last.as_str(), "the watermark never goes back: {run}");
+        last = now.to_string();
+        if run["complete"] == json!(true) {
+            break;
+        }
+    }
+    fx.tenant.clear_faults();
+    let done = fx.sync_ok().await;
+    assert_eq!(done["complete"], json!(true), "{done}");
+    fetched += n(&done, "blobs_fetched");
+    let blobs = fx.tenant.truth(true).blobs.len() as u64;
+    assert_eq!(
+        fetched, blobs,
+        "each blob fetched once, across the stopped runs"
+    );
+    fx.assert_exactly_the_truth().await;
+}

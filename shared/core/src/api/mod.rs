@@ -10,18 +10,18 @@ mod call;
 mod counters;
 mod error;
 mod operation;
+mod pages;
 mod reply;
 mod window;
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
-use audit_records::{UtcStyle, format_utc};
 use reqwest::Response;
 use url::Url;
 
 pub use counters::{ApiCounters, ApiCounts};
 pub use error::{ApiError, ServiceError};
+pub use pages::ContentPages;
 pub use reply::{ContentBlob, ContentListing, StartOutcome, Subscription};
 pub use window::{MAX_WINDOW, RETENTION, TimeWindow, parse_api_time};
 
@@ -33,7 +33,7 @@ use crate::config::{Config, ContentType};
 use crate::retry::RetryPolicy;
 use call::Streamed;
 use operation::Operation;
-use reply::{next_page, parse_json};
+use reply::parse_json;
 
 /// The Management Activity API client of one tenant, built once per cold start and shared by
 /// every call of the process (its token cache and counters with it).
@@ -102,35 +102,18 @@ impl ManagementClient {
         parse_json(&body, operation)
     }
 
-    /// Lists the content created in `window`, following `NextPageUri` to the last page.
+    /// Lists the content created in `window`, following `NextPageUri` to the last page. The
+    /// sync reads [`Self::content_pages`] instead, a page at a time.
     pub async fn list_content(
         &self,
         content_type: &ContentType,
         window: TimeWindow,
     ) -> Result<ContentListing, ApiError> {
-        let operation = Operation::ListContent;
-        let start = format_utc(window.start(), UtcStyle::Query);
-        let end = format_utc(window.end(), UtcStyle::Query);
-        let query = [
-            ("contentType", content_type.as_str()),
-            ("startTime", &start),
-            ("endTime", &end),
-        ];
-        let mut next = Some(self.feed_url(operation, &query));
+        let mut pages = self.content_pages(content_type, window);
         let mut listing = ContentListing::default();
-        let mut seen_pages = HashSet::new();
-        while let Some(url) = next.take() {
-            if !seen_pages.insert(url.to_string()) {
-                return Err(ApiError::Malformed {
-                    operation: operation.as_str(),
-                    detail: format!("NextPageUri {url} points back at a page already read"),
-                });
-            }
-            let (headers, body) = self.send(operation, url).await?;
-            next = next_page(&headers)?.map(|url| self.with_publisher(url));
-            let page: Vec<ContentBlob> = parse_json(&body, operation)?;
+        while let Some(page) = pages.next_page().await {
+            listing.blobs.extend(page?);
             listing.pages += 1;
-            listing.blobs.extend(page);
         }
         Ok(listing)
     }

@@ -56,7 +56,8 @@ pub struct LedgerEntry {
     pub rejected: u64,
 }
 
-/// Sort keys order by creation time so a window's entries are one range Query.
+/// Sort keys order by creation time, so the ledger reads in time order; the key is known from the
+/// listing alone, so a blob's entry is read by its key.
 fn ledger_sk(created: OffsetDateTime, content_id: &str) -> String {
     format!("{}#{content_id}", format_utc(created, UtcStyle::Millis))
 }
@@ -127,28 +128,35 @@ impl Store {
         }
     }
 
-    /// The content ids already settled (done or gone) among blobs created in `[from, to]`.
-    pub async fn ledger_ids(
+    /// Which of `blobs` (`contentCreated`, `contentId`) the ledger has as settled (done or
+    /// gone): one BatchGetItem per 100, so the cost follows the blobs asked about, never the
+    /// ledger's size.
+    pub async fn settled_among(
         &self,
         content_type: &str,
-        from: OffsetDateTime,
-        to: OffsetDateTime,
+        blobs: &[(OffsetDateTime, &str)],
     ) -> Result<HashSet<String>, StoreError> {
-        let lo = format!("{}#", format_utc(from, UtcStyle::Millis));
-        let hi = format!("{}#\u{10FFFF}", format_utc(to, UtcStyle::Millis));
-        let items = self
-            .query_partition(
-                &self.state_table,
-                &format!("LEDGER#{content_type}"),
-                Some((&lo, &hi)),
-                Some("content_id"),
-            )
-            .await?;
-        Ok(items
-            .iter()
-            .filter_map(|i| get_s(i, "content_id"))
-            .map(str::to_string)
-            .collect())
+        let pk = format!("LEDGER#{content_type}");
+        let mut settled = HashSet::new();
+        for chunk in blobs.chunks(super::BATCH_GET_MAX) {
+            let keys = chunk
+                .iter()
+                .map(|(created, id)| {
+                    Item::from([
+                        ("pk".into(), s(&pk)),
+                        ("sk".into(), s(ledger_sk(*created, id))),
+                    ])
+                })
+                .collect();
+            let found = self.batch_existing(&self.state_table, keys).await?;
+            settled.extend(
+                found
+                    .iter()
+                    .filter_map(|item| get_s(item, "sk")?.split_once('#'))
+                    .map(|(_, id)| id.to_string()),
+            );
+        }
+        Ok(settled)
     }
 
     /// Records settled blobs in the ledger, 25 per BatchWriteItem; returns the write requests sent.

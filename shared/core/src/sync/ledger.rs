@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use super::Syncer;
 use super::error::SyncError;
-use super::list::{Placed, PlacedBlob};
+use super::list::PlacedBlob;
 use super::summary::Summary;
 use super::watermark::Unfinished;
 use crate::store::LedgerEntry;
@@ -17,19 +17,17 @@ impl Syncer {
     pub(super) async fn skip_settled(
         &self,
         content_type: &str,
-        from: OffsetDateTime,
-        placed: &mut Placed,
+        mut placed: Vec<PlacedBlob>,
         summary: &mut Summary,
-    ) -> Result<(), SyncError> {
-        // Listing starts at `from` cut to the whole second, so the ledger is read from a
-        // second earlier.
-        let settled = self
-            .store
-            .ledger_ids(content_type, from - time::Duration::seconds(1), placed.to)
-            .await?;
-        summary.blobs_already_processed += drop_settled(&mut placed.blobs, &settled);
-        placed.blobs.sort_by_key(|(t, _)| *t);
-        Ok(())
+    ) -> Result<Vec<PlacedBlob>, SyncError> {
+        let keys: Vec<(OffsetDateTime, &str)> = placed
+            .iter()
+            .map(|(created, blob)| (*created, blob.content_id.as_str()))
+            .collect();
+        let settled = self.store.settled_among(content_type, &keys).await?;
+        summary.blobs_already_processed += drop_settled(&mut placed, &settled);
+        placed.sort_by_key(|(t, _)| *t);
+        Ok(placed)
     }
 
     /// Records `ledger` and empties it. Blobs that could not be recorded are stored but not

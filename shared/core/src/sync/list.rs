@@ -1,75 +1,115 @@
-//! Listing a content type's windows, and placing the blobs listed in time.
+//! One listing window at a time: its pages are read in order, and every page budget of blobs
+//! is placed in time, checked against the ledger, fetched and stored before the next page is
+//! read. Memory follows one budget of blobs in flight, whatever the backlog.
 
 use std::collections::HashSet;
 
 use time::OffsetDateTime;
 
 use super::Syncer;
+use super::blob::RunShared;
 use super::error::SyncError;
 use super::stop::StopSignal;
 use super::summary::Summary;
+use super::watermark::Unfinished;
 use crate::api::{ApiError, ContentBlob, TimeWindow, parse_api_time};
 use crate::config::ContentType;
+
+/// Blobs listed before they are fetched: enough to keep every fetch slot busy across page
+/// boundaries, few enough that a window of hundreds of thousands of blobs is never held.
+const PAGE_BUDGET: usize = 512;
 
 /// A listed blob with its `contentCreated` read.
 pub(super) type PlacedBlob = (OffsetDateTime, ContentBlob);
 
-/// What listing found.
-#[derive(Debug)]
-pub(super) struct Listed {
-    /// Each blob once, in listing order.
-    pub blobs: Vec<ContentBlob>,
-    /// The end of the last window listed whole; the range's start if none was.
-    pub to: OffsetDateTime,
+/// How a window's listing ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum WindowEnd {
+    /// Every page was read (and every blob listed was taken in hand).
+    Listed,
+    /// The run must stop (deadline or lost lock) before the last page.
+    Stopped,
+    /// A page could not be read; the rest of the window waits for the next run.
+    Failed,
 }
 
-/// Listed blobs placed in time.
-#[derive(Debug)]
-pub(super) struct Placed {
-    pub blobs: Vec<PlacedBlob>,
-    /// How far the watermark may go as far as the listing goes.
-    pub to: OffsetDateTime,
+/// One window's work, as the pages arrive.
+pub(super) struct WindowRun<'a> {
+    pub content_type: &'a ContentType,
+    pub window: TimeWindow,
+    pub stop: &'a StopSignal,
+    pub shared: &'a RunShared,
+    pub now: OffsetDateTime,
 }
 
 impl Syncer {
-    /// Lists `windows` in order, starting at `from`. A missing or disabled subscription ends
-    /// the run; any other failure ends this content type's listing, and later windows wait for
-    /// the next run.
-    pub(super) async fn list_windows(
+    /// Lists `run.window` page by page and processes each page budget of blobs before reading
+    /// on. A missing or disabled subscription ends the run; any other listing failure ends the
+    /// window (and the content type's run), after the blobs already listed are processed.
+    pub(super) async fn sync_window(
         &self,
-        content_type: &ContentType,
-        windows: Vec<TimeWindow>,
-        from: OffsetDateTime,
-        stop: &StopSignal,
+        run: &WindowRun<'_>,
         summary: &mut Summary,
-    ) -> Result<Listed, SyncError> {
-        let mut listed = Listed {
-            blobs: Vec::new(),
-            to: from,
-        };
-        for window in windows {
-            if stop.stop_requested() {
+        unfinished: &mut Unfinished,
+    ) -> Result<WindowEnd, SyncError> {
+        let mut pages = self.api.content_pages(run.content_type, run.window);
+        let mut seen = HashSet::new();
+        let mut batch = Vec::new();
+        let end = loop {
+            if run.stop.stop_requested() {
                 summary.stopped_early = true;
-                break;
+                break WindowEnd::Stopped;
             }
-            match self.api.list_content(content_type, window).await {
-                Ok(listing) => {
-                    summary.windows += 1;
-                    summary.pages += u64::from(listing.pages);
-                    listed.blobs.extend(listing.blobs);
-                    listed.to = window.end();
+            match pages.next_page().await {
+                None => break WindowEnd::Listed,
+                Some(Ok(page)) => {
+                    summary.pages += 1;
+                    batch.extend(
+                        page.into_iter()
+                            .filter(|b| seen.insert(b.content_id.clone())),
+                    );
+                    if batch.len() >= PAGE_BUDGET {
+                        let blobs = std::mem::take(&mut batch);
+                        self.work_batch(run, blobs, summary, unfinished).await?;
+                    }
                 }
-                Err(err) if ends_the_run(&err) => return Err(err.into()),
-                Err(err) => {
-                    tracing::error!(content_type = content_type.as_str(), error = %err, "listing failed; later windows wait for the next run");
+                Some(Err(err)) if ends_the_run(&err) => return Err(err.into()),
+                Some(Err(err)) => {
+                    let ct = run.content_type.as_str();
+                    tracing::error!(content_type = ct, error = %err, "listing failed; the rest waits for the next run");
                     summary.errors.push(err.to_string());
-                    break;
+                    break WindowEnd::Failed;
                 }
             }
+        };
+        self.work_batch(run, batch, summary, unfinished).await?;
+        if end == WindowEnd::Listed {
+            summary.windows += 1;
         }
-        dedupe(&mut listed.blobs);
-        summary.blobs_listed += listed.blobs.len() as u64;
-        Ok(listed)
+        Ok(end)
+    }
+
+    /// Places a batch of listed blobs in time, drops those the ledger has settled, and fetches
+    /// and stores the rest.
+    async fn work_batch(
+        &self,
+        run: &WindowRun<'_>,
+        blobs: Vec<ContentBlob>,
+        summary: &mut Summary,
+        unfinished: &mut Unfinished,
+    ) -> Result<(), SyncError> {
+        if blobs.is_empty() {
+            return Ok(());
+        }
+        summary.blobs_listed += blobs.len() as u64;
+        let placed = place_in_time(blobs, run.window, run.now, summary, unfinished);
+        let ct = run.content_type.as_str();
+        let placed = self.skip_settled(ct, placed, summary).await?;
+        let left = self
+            .process_blobs(ct, placed, run.stop, run.shared, summary)
+            .await;
+        unfinished.merge(left);
+        Ok(())
     }
 }
 
@@ -78,37 +118,29 @@ fn ends_the_run(err: &ApiError) -> bool {
     matches!(err.code(), Some("AF20022" | "AF20023"))
 }
 
-/// Keeps the first listing of each blob, so a blob listed twice is fetched once.
-fn dedupe(blobs: &mut Vec<ContentBlob>) {
-    let mut seen = HashSet::new();
-    blobs.retain(|b| seen.insert(b.content_id.clone()));
-}
-
 /// Reads each blob's `contentCreated` and notes the lag of the newest. A blob that cannot be
-/// placed in time holds the watermark at `from`, since it may lie anywhere in the range.
+/// placed in time was still listed in `window`, so it holds the watermark at the window's start.
 pub(super) fn place_in_time(
-    listed: Listed,
-    from: OffsetDateTime,
+    blobs: Vec<ContentBlob>,
+    window: TimeWindow,
     now: OffsetDateTime,
     summary: &mut Summary,
-) -> Placed {
-    let mut placed = Placed {
-        blobs: Vec::with_capacity(listed.blobs.len()),
-        to: listed.to,
-    };
-    for blob in listed.blobs {
+    unfinished: &mut Unfinished,
+) -> Vec<PlacedBlob> {
+    let mut placed = Vec::with_capacity(blobs.len());
+    for blob in blobs {
         match parse_api_time(&blob.content_created) {
-            Some(created) => placed.blobs.push((created, blob)),
+            Some(created) => placed.push((created, blob)),
             None => {
-                summary.errors.push(format!(
+                summary.push_repeated_error(format!(
                     "blob {} has an unreadable contentCreated {:?}",
                     blob.content_id, blob.content_created
                 ));
-                placed.to = placed.to.min(from);
+                unfinished.include(window.start());
             }
         }
     }
-    if let Some(newest) = placed.blobs.iter().map(|(t, _)| *t).max() {
+    if let Some(newest) = placed.iter().map(|(t, _)| *t).max() {
         let lag = (now - newest).whole_seconds().max(0) as u64;
         summary.lag_seconds = Some(summary.lag_seconds.map_or(lag, |l| l.max(lag)));
     }
@@ -125,6 +157,10 @@ mod tests {
     const TO: OffsetDateTime = datetime!(2026-11-24 12:00 UTC);
     const NOW: OffsetDateTime = datetime!(2026-11-24 12:30 UTC);
 
+    fn window() -> TimeWindow {
+        TimeWindow::new(FROM, TO).unwrap()
+    }
+
     fn blob(id: &str, created: &str) -> ContentBlob {
         ContentBlob {
             content_type: "Audit.General".into(),
@@ -136,47 +172,32 @@ mod tests {
     }
 
     #[test]
-    fn a_blob_listed_twice_is_kept_once() {
-        let mut blobs = vec![
-            blob("a", "2026-11-24T10:00:00Z"),
-            blob("b", "2026-11-24T11:00:00Z"),
-            blob("a", "2026-11-24T10:00:00.5Z"),
-        ];
-        dedupe(&mut blobs);
-        let ids: Vec<&str> = blobs.iter().map(|b| b.content_id.as_str()).collect();
-        assert_eq!(ids, ["a", "b"]);
-        assert_eq!(blobs[0].content_created, "2026-11-24T10:00:00Z");
-    }
-
-    #[test]
     fn blobs_are_placed_and_the_newest_gives_the_lag() {
-        let listed = Listed {
-            blobs: vec![
-                blob("a", "2026-11-24T10:00:00.000Z"),
-                blob("b", "2026-11-24T12:00:00"),
-            ],
-            to: TO,
-        };
+        let blobs = vec![
+            blob("a", "2026-11-24T10:00:00.000Z"),
+            blob("b", "2026-11-24T12:00:00"),
+        ];
         let mut summary = Summary::new("run", "scheduled");
         summary.lag_seconds = Some(60);
-        let placed = place_in_time(listed, FROM, NOW, &mut summary);
-        assert_eq!(placed.to, TO);
-        assert_eq!(placed.blobs.len(), 2);
-        assert_eq!(placed.blobs[1].0, datetime!(2026-11-24 12:00 UTC));
+        let mut unfinished = Unfinished::default();
+        let placed = place_in_time(blobs, window(), NOW, &mut summary, &mut unfinished);
+        assert_eq!(unfinished, Unfinished::default());
+        assert_eq!(placed.len(), 2);
+        assert_eq!(placed[1].0, datetime!(2026-11-24 12:00 UTC));
         assert_eq!(summary.lag_seconds, Some(30 * 60));
         assert!(summary.errors.is_empty());
     }
 
     #[test]
-    fn an_unreadable_time_holds_the_watermark_at_the_start() {
-        let listed = Listed {
-            blobs: vec![blob("a", "yesterday"), blob("b", "2026-11-24T10:00:00Z")],
-            to: TO,
-        };
+    fn an_unreadable_time_holds_the_watermark_at_the_window_start() {
+        let blobs = vec![blob("a", "yesterday"), blob("b", "2026-11-24T10:00:00Z")];
         let mut summary = Summary::new("run", "scheduled");
-        let placed = place_in_time(listed, FROM, NOW, &mut summary);
-        assert_eq!(placed.to, FROM);
-        assert_eq!(placed.blobs.len(), 1);
+        let mut unfinished = Unfinished::default();
+        let placed = place_in_time(blobs, window(), NOW, &mut summary, &mut unfinished);
+        let mut expected = Unfinished::default();
+        expected.include(FROM);
+        assert_eq!(unfinished, expected);
+        assert_eq!(placed.len(), 1);
         assert_eq!(summary.errors.len(), 1);
         assert!(summary.errors[0].contains("blob a"), "{:?}", summary.errors);
     }
@@ -184,15 +205,18 @@ mod tests {
     #[test]
     fn a_blob_from_the_future_counts_as_no_lag() {
         let created = NOW + Duration::minutes(1);
-        let listed = Listed {
-            blobs: vec![blob(
-                "a",
-                &audit_records::format_utc(created, audit_records::UtcStyle::Millis),
-            )],
-            to: TO,
-        };
+        let blobs = vec![blob(
+            "a",
+            &audit_records::format_utc(created, audit_records::UtcStyle::Millis),
+        )];
         let mut summary = Summary::new("run", "scheduled");
-        place_in_time(listed, FROM, NOW, &mut summary);
+        place_in_time(
+            blobs,
+            window(),
+            NOW,
+            &mut summary,
+            &mut Unfinished::default(),
+        );
         assert_eq!(summary.lag_seconds, Some(0));
     }
 }

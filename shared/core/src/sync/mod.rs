@@ -34,7 +34,9 @@ use crate::secret::SecretError;
 use crate::session::ApiSession;
 use crate::store::Store;
 use blob::RunShared;
+use list::{WindowEnd, WindowRun};
 use stop::StopSignal;
+use watermark::Unfinished;
 
 /// Everything a run needs; built once per cold start.
 pub struct Syncer {
@@ -104,8 +106,9 @@ impl Syncer {
         Ok(summary)
     }
 
-    /// One content type: plan the range, list it, skip what the ledger has settled, fetch and
-    /// store the rest, and move the watermark past what is complete.
+    /// One content type, a listing window at a time: list it, skip what the ledger has
+    /// settled, fetch and store the rest, and move the watermark past what is complete before
+    /// listing the next window, so a run stopped or killed anywhere resumes where it stopped.
     async fn sync_content_type(
         &self,
         content_type: &ContentType,
@@ -120,20 +123,37 @@ impl Syncer {
         let plan = plan::plan(mode, stored, now, &self.settings)?;
         plan.note(ct, summary);
 
-        let listed = self
-            .list_windows(content_type, plan.windows(), plan.from, stop, summary)
-            .await?;
-        let mut placed = list::place_in_time(listed, plan.from, now, summary);
-        self.skip_settled(ct, plan.from, &mut placed, summary)
-            .await?;
-        let unfinished = self
-            .process_blobs(ct, placed.blobs, stop, shared, summary)
-            .await;
-
-        if let Some(before) = plan.before {
-            let after = watermark::settle(placed.to, unfinished, before.value);
-            self.store_watermark(ct, before.value, after, summary)
-                .await?;
+        let mut watermark = plan.before.map(|before| before.value);
+        let mut unfinished = Unfinished::default();
+        for window in plan.windows() {
+            if stop.stop_requested() {
+                summary.stopped_early = true;
+                break;
+            }
+            let run = WindowRun {
+                content_type,
+                window,
+                stop,
+                shared,
+                now,
+            };
+            let end = self.sync_window(&run, summary, &mut unfinished).await?;
+            let listed_to = match end {
+                WindowEnd::Listed => window.end(),
+                WindowEnd::Stopped | WindowEnd::Failed => window.start(),
+            };
+            if let Some(current) = watermark {
+                let after = watermark::settle(listed_to, unfinished, current);
+                self.store_watermark(ct, current, after).await?;
+                watermark = Some(after);
+            }
+            self.rebuild_summaries(stop, summary).await;
+            if end != WindowEnd::Listed {
+                break;
+            }
+        }
+        if let Some(current) = watermark {
+            summary.note_watermark(ct, current);
         }
         Ok(())
     }

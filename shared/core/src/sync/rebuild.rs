@@ -55,7 +55,7 @@ impl Syncer {
         match self.store.clear_dirty(rebuilt).await {
             Ok(requests) => {
                 summary.dynamodb_write_requests += u64::from(requests);
-                summary.summaries_rebuilt = rebuilt.len() as u64;
+                summary.summaries_rebuilt += rebuilt.len() as u64;
                 summary.summaries_pending = (total - rebuilt.len()) as u64;
             }
             Err(err) => {

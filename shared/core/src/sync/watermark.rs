@@ -18,6 +18,13 @@ impl Unfinished {
     pub(super) fn include(&mut self, created: OffsetDateTime) {
         self.0 = Some(self.0.map_or(created, |oldest| oldest.min(created)));
     }
+
+    /// Takes in what another part of the run left unfinished.
+    pub(super) fn merge(&mut self, other: Unfinished) {
+        if let Some(created) = other.0 {
+            self.include(created);
+        }
+    }
 }
 
 /// Where the watermark goes: as far as the listing got, but not past the oldest unfinished
@@ -46,22 +53,27 @@ impl Syncer {
         }
     }
 
-    /// Stores the settled watermark if it moved, and reports it.
+    /// Stores the settled watermark if it moved.
     pub(super) async fn store_watermark(
         &self,
         content_type: &str,
         before: OffsetDateTime,
         after: OffsetDateTime,
-        summary: &mut Summary,
     ) -> Result<(), SyncError> {
         if after > before {
             self.store.advance_watermark(content_type, after).await?;
         }
-        summary.watermark_after.insert(
-            content_type.to_string(),
-            Some(format_utc(after, UtcStyle::Seconds)),
-        );
         Ok(())
+    }
+}
+
+impl Summary {
+    /// Reports where a content type's watermark stands after the run.
+    pub(super) fn note_watermark(&mut self, content_type: &str, at: OffsetDateTime) {
+        self.watermark_after.insert(
+            content_type.to_string(),
+            Some(format_utc(at, UtcStyle::Seconds)),
+        );
     }
 }
 
