@@ -344,7 +344,7 @@ impl TokenProvider {
                 detail: "empty access_token".into(),
             });
         }
-        let lifetime = Duration::from_secs(reply.expires_in.unwrap_or(3599));
+        let lifetime = token_lifetime(reply.expires_in);
         tracing::debug!(lifetime_secs = lifetime.as_secs(), "new access token");
         Ok((AccessToken(reply.access_token), lifetime))
     }
@@ -365,6 +365,13 @@ impl TokenProvider {
     }
 }
 
+/// The lifetime Entra gave, clamped to a day: Entra's tokens last about an hour, and a huge
+/// `expires_in` must neither overflow the clock nor keep a token past its real expiry for long.
+fn token_lifetime(expires_in: Option<u64>) -> Duration {
+    const MAX_LIFETIME_SECS: u64 = 24 * 3600;
+    Duration::from_secs(expires_in.unwrap_or(3599).min(MAX_LIFETIME_SECS))
+}
+
 /// When to fetch a new token: five minutes before expiry, or after three quarters of the
 /// lifetime for short-lived tokens, so a request never leaves with a token about to lapse.
 fn renewal_point(lifetime: Duration) -> Duration {
@@ -375,6 +382,18 @@ fn renewal_point(lifetime: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lifetimes_are_clamped_so_the_clock_cannot_overflow() {
+        assert_eq!(token_lifetime(None), Duration::from_secs(3599));
+        assert_eq!(token_lifetime(Some(3600)), Duration::from_secs(3600));
+        assert_eq!(
+            token_lifetime(Some(u64::MAX)),
+            Duration::from_secs(24 * 3600)
+        );
+        // What the cache computes from it must not panic.
+        let _ = std::time::Instant::now() + renewal_point(token_lifetime(Some(u64::MAX)));
+    }
 
     #[test]
     fn v1_strings_and_v2_numbers_both_parse() {

@@ -195,7 +195,23 @@ async fn looping_or_foreign_links_are_refused_and_retried_next_run() {
         ..quiet_tenant()
     })
     .await;
-    // Every second page points back at itself.
+    fx.tenant
+        .inject(FaultRule::new("/subscriptions/content", FaultKind::ForeignContentUri).times(1000));
+    let foreign = fx.sync_ok().await;
+    assert_eq!(foreign["complete"], json!(false));
+    assert!(n(&foreign, "blobs_failed") > 0);
+    assert!(
+        foreign["errors"]
+            .to_string()
+            .contains("refused to send the access token"),
+        "{foreign}"
+    );
+    assert_eq!(n(&foreign, "events_new"), 0);
+
+    fx.tenant.clear_faults();
+
+    // Every second page points back at itself: the blobs listed before the loop are stored,
+    // the rest of the window waits.
     fx.tenant
         .inject(FaultRule::new("/subscriptions/content", FaultKind::LoopNextPage).times(1000));
     let looped = fx.sync_ok().await;
@@ -214,21 +230,6 @@ async fn looping_or_foreign_links_are_refused_and_retried_next_run() {
         after < fx.tenant.now() - time::Duration::hours(1),
         "the watermark stops before the broken window"
     );
-    fx.tenant.clear_faults();
-
-    fx.tenant
-        .inject(FaultRule::new("/subscriptions/content", FaultKind::ForeignContentUri).times(1000));
-    let foreign = fx.sync_ok().await;
-    assert_eq!(foreign["complete"], json!(false));
-    assert!(n(&foreign, "blobs_failed") > 0);
-    assert!(
-        foreign["errors"]
-            .to_string()
-            .contains("refused to send the access token"),
-        "{foreign}"
-    );
-    assert_eq!(n(&foreign, "events_new"), 0);
-
     fx.tenant.clear_faults();
     let clean = fx.sync_ok().await;
     assert_eq!(clean["complete"], json!(true), "{clean}");

@@ -363,12 +363,40 @@ async fn a_missing_subscription_names_the_fix() {
         ..small_tenant()
     })
     .await;
-    let run = fx.sync(json!({})).await;
-    assert!(run.error_message().contains("AF20022"), "{}", run.stdout);
-    assert!(run.error_message().contains(r#"{"operation":"start"}"#));
+    let run = fx.sync_ok().await;
+    assert_eq!(run["complete"], json!(false), "{run}");
+    let errors = run["errors"].to_string();
+    assert!(
+        errors.contains("Audit.General") && errors.contains("AF20022"),
+        "{run}"
+    );
+    assert!(errors.contains(r#"{\"operation\":\"start\"}"#), "{run}");
+    assert!(run["watermark_after"]["Audit.General"].is_string(), "{run}");
     fx.tenant.disable_subscription(ContentType::General);
     let bad = fx.sync(json!({"unexpected": 1})).await;
     assert_eq!(bad.error_type(), "InputError");
+}
+
+#[tokio::test]
+async fn one_content_type_without_a_subscription_leaves_the_others_to_sync() {
+    let fx = Fixture::new(small_tenant()).await;
+    let env = with_vars(
+        fx.env.clone(),
+        &[("AUDIT_LOGS_CONTENT_TYPES", "Audit.SharePoint,Audit.General")],
+    );
+    let run = invoke(FUNCTION, &env, &json!({})).await;
+    let run = run.ok();
+    assert_eq!(run["complete"], json!(false), "{run}");
+    let errors = run["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{run}");
+    let error = errors[0].as_str().unwrap();
+    assert!(
+        error.starts_with("Audit.SharePoint: ") && error.contains("AF20022"),
+        "{error}"
+    );
+    assert!(error.contains(r#"{"operation":"start"}"#), "{error}");
+    assert!(n(run, "events_new") > 0, "Audit.General synced: {run}");
+    fx.assert_exactly_the_truth().await;
 }
 
 #[tokio::test]

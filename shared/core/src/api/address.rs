@@ -48,9 +48,12 @@ pub(super) fn with_publisher(mut url: Url, publisher_id: &str) -> Url {
 }
 
 /// Refuses a URL on any origin but the feed root's: a `contentUri` or `NextPageUri` naming
-/// another host must not receive the token.
+/// another host must not receive the token. Userinfo (`https://user@host/`) is refused too: the
+/// API never sends it, and some clients treat it as part of the host.
 pub(super) fn check_host(url: &Url, root: &Url) -> Result<(), ApiError> {
-    let same = url.scheme() == root.scheme()
+    let same = url.username().is_empty()
+        && url.password().is_none()
+        && url.scheme() == root.scheme()
         && url.host_str().map(str::to_ascii_lowercase)
             == root.host_str().map(str::to_ascii_lowercase)
         && url.port_or_known_default() == root.port_or_known_default();
@@ -64,10 +67,13 @@ pub(super) fn check_host(url: &Url, root: &Url) -> Result<(), ApiError> {
     }
 }
 
-/// A URL for an error message: paging tokens and ids in the query are not needed there.
+/// A URL for an error message: paging tokens and ids in the query, and any userinfo, are not
+/// needed there.
 fn redact_query(url: &Url) -> String {
     let mut shown = url.clone();
     shown.set_query(None);
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
     shown.to_string()
 }
 
@@ -116,6 +122,8 @@ mod tests {
             "https://evil.test/api/v1.0/x/audit?code=secret",
             "http://manage.office.com/api",
             "https://manage.office.com:8443/api",
+            "https://secret@manage.office.com/api/v1.0/x/activity/feed/audit/1",
+            "https://user:secret@manage.office.com/api",
         ] {
             let err = check_host(&Url::parse(other).unwrap(), &root()).unwrap_err();
             let text = err.to_string();

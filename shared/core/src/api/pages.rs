@@ -11,6 +11,12 @@ use super::reply::{next_page, parse_json};
 use super::{ApiError, ContentBlob, ManagementClient, TimeWindow};
 use crate::config::ContentType;
 
+/// Pages one window's listing may have. A day of the largest tenants is a few thousand pages;
+/// past this the paging is broken, not long.
+pub const MAX_PAGES_PER_WINDOW: usize = 20_000;
+/// Entries one page may list. The service sends a few hundred at most.
+pub const MAX_BLOBS_PER_PAGE: usize = 100_000;
+
 /// The pages of one window's listing, read on demand.
 pub struct ContentPages<'c> {
     client: &'c ManagementClient,
@@ -50,6 +56,15 @@ impl ContentPages<'_> {
 
     async fn read(&mut self, url: Url) -> Result<Vec<ContentBlob>, ApiError> {
         let operation = Operation::ListContent;
+        if self.seen.len() >= MAX_PAGES_PER_WINDOW {
+            return Err(ApiError::Malformed {
+                operation: operation.as_str(),
+                detail: format!(
+                    "the listing of one window ran past {MAX_PAGES_PER_WINDOW} pages; its \
+                     NextPageUri chain does not end"
+                ),
+            });
+        }
         if !self.seen.insert(url.to_string()) {
             return Err(ApiError::Malformed {
                 operation: operation.as_str(),
@@ -58,6 +73,16 @@ impl ContentPages<'_> {
         }
         let (headers, body) = self.client.send(operation, url).await?;
         self.next = next_page(&headers)?.map(|url| self.client.with_publisher(url));
-        parse_json(&body, operation)
+        let page: Vec<ContentBlob> = parse_json(&body, operation)?;
+        if page.len() > MAX_BLOBS_PER_PAGE {
+            return Err(ApiError::Malformed {
+                operation: operation.as_str(),
+                detail: format!(
+                    "one page listed {} blobs, more than the {MAX_BLOBS_PER_PAGE} a page can hold",
+                    page.len()
+                ),
+            });
+        }
+        Ok(page)
     }
 }

@@ -45,7 +45,7 @@ impl Syncer {
             Ok(requests) => summary.dynamodb_write_requests += u64::from(requests),
             Err(err) => {
                 tracing::error!(error = %err, "could not record processed blobs");
-                summary.errors.push(err.to_string());
+                summary.push_error(err.to_string());
                 for entry in ledger.iter() {
                     unfinished.include(entry.content_created);
                 }

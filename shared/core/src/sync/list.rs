@@ -44,8 +44,9 @@ pub(super) struct WindowRun<'a> {
 
 impl Syncer {
     /// Lists `run.window` page by page and processes each page budget of blobs before reading
-    /// on. A missing or disabled subscription ends the run; any other listing failure ends the
-    /// window (and the content type's run), after the blobs already listed are processed.
+    /// on. A listing failure (a missing or disabled subscription, an outage) ends the window and
+    /// this content type's run, after the blobs already listed are processed; it is reported
+    /// with the content type, and the other content types sync as usual.
     pub(super) async fn sync_window(
         &self,
         run: &WindowRun<'_>,
@@ -73,11 +74,14 @@ impl Syncer {
                         self.work_batch(run, blobs, summary, unfinished).await?;
                     }
                 }
-                Some(Err(err)) if ends_the_run(&err) => return Err(err.into()),
                 Some(Err(err)) => {
                     let ct = run.content_type.as_str();
-                    tracing::error!(content_type = ct, error = %err, "listing failed; the rest waits for the next run");
-                    summary.errors.push(err.to_string());
+                    if is_unsubscribed(&err) {
+                        tracing::error!(content_type = ct, error = %err, "no enabled subscription; this content type waits until it is started");
+                    } else {
+                        tracing::error!(content_type = ct, error = %err, "listing failed; the rest waits for the next run");
+                    }
+                    summary.push_error(format!("{ct}: {err}"));
                     break WindowEnd::Failed;
                 }
             }
@@ -114,7 +118,7 @@ impl Syncer {
 }
 
 /// No subscription, or one an admin disabled: nothing can be listed until it is started.
-fn ends_the_run(err: &ApiError) -> bool {
+fn is_unsubscribed(err: &ApiError) -> bool {
     matches!(err.code(), Some("AF20022" | "AF20023"))
 }
 
@@ -132,7 +136,7 @@ pub(super) fn place_in_time(
         match parse_api_time(&blob.content_created) {
             Some(created) => placed.push((created, blob)),
             None => {
-                summary.push_repeated_error(format!(
+                summary.push_error(format!(
                     "blob {} has an unreadable contentCreated {:?}",
                     blob.content_id, blob.content_created
                 ));

@@ -86,7 +86,7 @@ fn tally(
         BlobResult::Failed { error } => {
             summary.blobs_failed += 1;
             tracing::error!(content_id = %blob.content_id, error = %error, "blob failed; the next run retries it");
-            summary.push_repeated_error(format!("blob {}: {error}", blob.content_id));
+            summary.push_error(format!("blob {}: {error}", blob.content_id));
             None
         }
         BlobResult::Deferred => {

@@ -23,7 +23,7 @@ impl Syncer {
         let dirty = match self.store.dirty_app_days().await {
             Ok(dirty) => dirty,
             Err(err) => {
-                summary.errors.push(err.to_string());
+                summary.push_error(err.to_string());
                 return;
             }
         };
@@ -59,7 +59,7 @@ impl Syncer {
                 summary.summaries_pending = (total - rebuilt.len()) as u64;
             }
             Err(err) => {
-                summary.errors.push(err.to_string());
+                summary.push_error(err.to_string());
                 summary.summaries_pending = total as u64;
             }
         }
@@ -86,7 +86,7 @@ fn tally(outcomes: Vec<Rebuilt>, summary: &mut Summary) -> Vec<AppDay> {
                     day,
                 }));
             }
-            Err(err) => summary.push_repeated_error(err.to_string()),
+            Err(err) => summary.push_error(err.to_string()),
         }
     }
     rebuilt

@@ -99,9 +99,10 @@ pub struct Summary {
     /// The run stopped listing or taking new blobs or summaries early: Lambda's deadline came near,
     /// `AUDIT_LOGS_MAX_RUN_SECONDS` passed, or another run took the lock. The next run continues.
     pub stopped_early: bool,
-    /// What went wrong, one message each. Errors that can repeat for every blob or app are not
-    /// added once 10 are listed.
+    /// What went wrong, one message each: the first 10 (the log has every one).
     pub errors: Vec<String>,
+    /// Errors in all, listed in `errors` or not.
+    pub errors_total: u64,
     /// How long the run took, in milliseconds.
     pub duration_ms: u64,
     /// Nothing is left for the next run: no errors, no failed or deferred blobs, no pending
@@ -130,9 +131,10 @@ impl Summary {
         self.dynamodb_write_requests += u64::from(write.write_requests);
     }
 
-    /// Adds an error of a kind that can repeat for every blob or app, unless the summary lists
-    /// [`REPEATED_ERRORS_LISTED`] errors already.
-    pub(crate) fn push_repeated_error(&mut self, error: String) {
+    /// Counts an error, and lists it unless [`REPEATED_ERRORS_LISTED`] are listed already: one
+    /// cause can repeat for every blob or app, and the summary must stay one readable line.
+    pub(crate) fn push_error(&mut self, error: String) {
+        self.errors_total += 1;
         if self.errors.len() < REPEATED_ERRORS_LISTED {
             self.errors.push(error);
         }
@@ -145,7 +147,7 @@ impl Summary {
         self.throttled_retries = api_after.throttled - api_before.throttled;
         self.token_renewals = api_after.token_renewals - api_before.token_renewals;
         self.duration_ms = took.as_millis() as u64;
-        self.complete = self.errors.is_empty()
+        self.complete = self.errors_total == 0
             && self.blobs_failed == 0
             && self.blobs_deferred == 0
             && self.summaries_pending == 0
@@ -181,7 +183,7 @@ impl Summary {
             clamped_ranges = self.clamped.len() as u64,
             watermark_before = %serde_json::to_string(&self.watermark_before).unwrap_or_default(),
             watermark_after = %serde_json::to_string(&self.watermark_after).unwrap_or_default(),
-            errors = self.errors.len() as u64,
+            errors = self.errors_total,
             duration_ms = self.duration_ms,
             complete = self.complete,
             "audit-sync finished"
@@ -225,7 +227,7 @@ mod tests {
     #[test]
     fn anything_left_for_the_next_run_makes_it_incomplete() {
         let changes: [fn(&mut Summary); 5] = [
-            |s| s.errors.push("x".into()),
+            |s| s.push_error("x".into()),
             |s| s.blobs_failed = 1,
             |s| s.blobs_deferred = 1,
             |s| s.summaries_pending = 1,
@@ -240,8 +242,10 @@ mod tests {
     fn repeated_errors_stop_at_the_cap() {
         let mut summary = Summary::new("run", "scheduled");
         for i in 0..15 {
-            summary.push_repeated_error(format!("error {i}"));
+            summary.push_error(format!("error {i}"));
         }
         assert_eq!(summary.errors.len(), REPEATED_ERRORS_LISTED);
+        assert_eq!(summary.errors_total, 15, "every error is counted");
+        assert_eq!(summary.errors[0], "error 0", "the first ones are listed");
     }
 }
