@@ -147,7 +147,7 @@ async fn a_blob_of_hundreds_of_megabytes_streams_in_bounded_memory() {
         integration_tests::invoke_measured(common::FUNCTION, &fx.env, &json!({})).await;
     let summary = run.ok();
     assert_eq!(summary["complete"], json!(true), "{summary}");
-    assert!(n(&summary, "records_seen") as usize >= count);
+    assert!(n(summary, "records_seen") as usize >= count);
     let stored = fx.stored().await;
     assert!(
         stored.contains_key("f0000000-0000-4000-8000-000000000002"),
