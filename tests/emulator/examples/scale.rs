@@ -6,6 +6,11 @@
 
 use std::time::Instant;
 
+// The HTTP tests' token helper: the example asks for a token the same way.
+#[path = "../tests/http/common.rs"]
+#[allow(dead_code)]
+mod common;
+
 use o365_emulator::{ContentType, Emulator, EmulatorConfig, GeneratorConfig};
 use serde_json::Value;
 
@@ -53,28 +58,10 @@ fn config(blobs_per_hour: u32, hours: u32) -> EmulatorConfig {
     }
 }
 
-async fn token(client: &reqwest::Client, emulator: &Emulator) -> String {
-    let reply: Value = client
-        .post(emulator.token_url_v1())
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", emulator.client_id()),
-            ("client_secret", emulator.client_secret()),
-            ("resource", &emulator.base_url()),
-        ])
-        .send()
-        .await
-        .expect("the token endpoint answers")
-        .json()
-        .await
-        .expect("a JSON token");
-    reply["access_token"].as_str().expect("a token").to_string()
-}
-
 /// Lists the last 24 hours page by page; returns the blobs and pages seen, and the first id.
 async fn list_day(emulator: &Emulator) -> (usize, usize, String) {
     let client = reqwest::Client::new();
-    let bearer = format!("Bearer {}", token(&client, emulator).await);
+    let bearer = format!("Bearer {}", common::v1_token(&client, emulator).await);
     let end = emulator.now();
     let start = end - time::Duration::hours(24);
     let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");

@@ -115,23 +115,13 @@ async fn report(fx: &Fixture, from: &str, to: &str) -> Value {
         .clone()
 }
 
-/// The first and last day of the expected events.
-fn days(fx: &Fixture) -> (String, String) {
-    let days: BTreeSet<String> = fx
-        .expected()
-        .values()
-        .map(|r| r.creation_time[..10].to_string())
-        .collect();
-    (days.first().unwrap().clone(), days.last().unwrap().clone())
-}
-
 /// One catch-up over a week at `blobs_per_hour`, checked against the truth.
 async fn exact_week(blobs_per_hour: u32) -> CatchUp {
     let fx = Fixture::new(week(blobs_per_hour)).await;
     let blobs = fx.tenant.truth_summary(true).blobs_servable;
     let done = catch_up(&fx).await;
     fx.assert_exactly_the_truth().await;
-    let (first, last) = days(&fx);
+    let (first, last) = common::day_range(&fx);
     let full = report(&fx, &first, &last).await;
     assert_eq!(comparable(&full), expected_report(&fx, &first, &last));
     eprintln!(
