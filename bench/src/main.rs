@@ -16,12 +16,17 @@
 //! | `BENCH_LATENCY_SIZES` | `10k,100k` | sizes the latency comparison runs at |
 //! | `BENCH_COLD_RUNS` | `15` | cold starts per function |
 //! | `BENCH_LAZY` | unset | `1`: the emulator renders blob bodies on demand instead of once at start |
+//! | `BENCH_LARGE` | unset | `0`: skip the large-tenant scenarios (a week's catch-up, its steady hour, a hot app-day) |
+//! | `BENCH_CATCHUP_BLOBS` | `3000,300000` | blobs of each week's catch-up (168-hour lookback) |
+//! | `BENCH_HOT_LAUNCHES` | `1000000` | launches of the hot app-day (0 skips it) |
+//! | `BENCH_HOT_USERS` | `100000` | distinct users of the hot app-day |
 //! | `BENCH_OUT` | `target/bench/results.md` | where the Markdown report is written (it is printed too) |
 
 mod cold;
 mod dynamo;
 mod env;
 mod harness;
+mod large;
 mod markdown;
 mod measure;
 mod options;
@@ -42,6 +47,7 @@ const USAGE: &str = "\
 usage: audit-bench          run the benchmark (see `make bench`); settings from BENCH_* variables:
   BENCH_SIZES=10k,100k,1M  BENCH_MOTO_SIZES=10k,100k (or none)  BENCH_LATENCY_MS=100
   BENCH_LATENCY_SIZES=10k,100k  BENCH_COLD_RUNS=15  BENCH_LAZY=1  BENCH_OUT=target/bench/results.md
+  BENCH_LARGE=0  BENCH_CATCHUP_BLOBS=3000,300000  BENCH_HOT_LAUNCHES=1000000  BENCH_HOT_USERS=100000
        audit-bench child STAGE   (internal) one measured stage
 ";
 
@@ -104,6 +110,10 @@ async fn run(options: Options) -> Result<String, BoxError> {
         eprintln!("== tenant {} ==", size.name);
         results.push(sizes::bench_size(*size, &options).await?);
     }
+    let large = match &options.large {
+        Some(large) => large::bench_large(large).await?,
+        None => Vec::new(),
+    };
     eprintln!("== cold start ==");
     let cold = cold::cold_starts(options.cold_runs).await?;
     let context = Context {
@@ -112,5 +122,7 @@ async fn run(options: Options) -> Result<String, BoxError> {
         load_after: measure::load_average(),
         wall: started.elapsed(),
     };
-    Ok(markdown::render(&options, &context, &results, &cold))
+    Ok(markdown::render(
+        &options, &context, &results, &large, &cold,
+    ))
 }

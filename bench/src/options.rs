@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::large::LargeOptions;
 use crate::tenant::TenantSize;
 
 #[derive(Debug, Clone)]
@@ -12,6 +13,8 @@ pub struct Options {
     pub latency_sizes: Vec<TenantSize>,
     pub cold_runs: usize,
     pub lazy: bool,
+    /// The large-tenant scenarios; `None` skips them.
+    pub large: Option<LargeOptions>,
     pub out: PathBuf,
 }
 
@@ -35,9 +38,39 @@ impl Options {
             latency_sizes: sizes("BENCH_LATENCY_SIZES", "10k,100k")?,
             cold_runs: number("BENCH_COLD_RUNS", 15)?.max(1) as usize,
             lazy: var("BENCH_LAZY").is_some_and(|v| v == "1" || v == "true"),
+            large: large(&var, &number)?,
             out: PathBuf::from(
                 var("BENCH_OUT").unwrap_or_else(|| "target/bench/results.md".to_string()),
             ),
         })
     }
+}
+
+/// `BENCH_LARGE=0` skips the large-tenant scenarios; `BENCH_CATCHUP_BLOBS`, `BENCH_HOT_LAUNCHES`
+/// and `BENCH_HOT_USERS` size them.
+fn large(
+    var: &dyn Fn(&str) -> Option<String>,
+    number: &dyn Fn(&str, u64) -> Result<u64, String>,
+) -> Result<Option<LargeOptions>, String> {
+    if var("BENCH_LARGE").is_some_and(|v| v.trim() == "0") {
+        return Ok(None);
+    }
+    let list = var("BENCH_CATCHUP_BLOBS").unwrap_or_else(|| "3000,300000".to_string());
+    let catch_up_blobs = list
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            s.trim()
+                .parse()
+                .map_err(|_| format!("BENCH_CATCHUP_BLOBS={list:?}: not a list of whole numbers"))
+        })
+        .collect::<Result<Vec<u32>, String>>()?;
+    let small = |name: &str, default: u64| -> Result<u32, String> {
+        u32::try_from(number(name, default)?).map_err(|_| format!("{name} is too large"))
+    };
+    Ok(Some(LargeOptions {
+        catch_up_blobs,
+        hot_launches: small("BENCH_HOT_LAUNCHES", 1_000_000)?,
+        hot_users: small("BENCH_HOT_USERS", 100_000)?,
+    }))
 }

@@ -4,6 +4,7 @@
 mod baseline;
 mod cold;
 mod format;
+mod large;
 mod parse;
 mod sync;
 mod targets;
@@ -11,15 +12,18 @@ mod targets;
 use std::fmt::Write;
 
 use crate::cold::ColdResult;
+use crate::large::LargeRun;
 use crate::options::Options;
 use crate::results::{Context, SizeResults};
 use crate::tenant::TenantSize;
 use format::secs;
+pub use format::thousands;
 
 pub fn render(
     options: &Options,
     context: &Context,
     results: &[SizeResults],
+    large: &[LargeRun],
     cold: &[ColdResult],
 ) -> String {
     let mut out = String::new();
@@ -32,6 +36,7 @@ pub fn render(
     baseline::baseline(&mut out, results);
     baseline::latency(&mut out, results, options.latency_ms);
     sync::moto(&mut out, results);
+    large::large(&mut out, large);
     cold::cold_starts(&mut out, cold, options.cold_runs);
     targets::targets(&mut out, results, cold);
     out

@@ -140,6 +140,22 @@ pub struct GeneratorConfig {
     /// Produce blob bodies on demand instead of storing them: for huge
     /// benchmarks. The bytes are identical either way.
     pub lazy: bool,
+    /// One app's busy day, on top of everything else: `None` (the default) adds nothing.
+    pub hot_app: Option<HotAppDay>,
+}
+
+/// A hot app-day: many launches of one app (the directory's first) on one UTC day, by many
+/// distinct users, in `Audit.General` blobs of their own spread over the hour before the
+/// anchor. Each launch's `CreationTime` lies in that hour's UTC day, and the users are
+/// `hot000001@{domain}`... of their own, so neither the day nor the user count depends on the
+/// rest of the tenant. With no duplicates or malformed items the day holds exactly `launches`
+/// launches by exactly `min(users, launches)` users; duplicates and malformed items hit these
+/// blobs as any other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HotAppDay {
+    pub launches: u32,
+    pub users: u32,
+    pub launches_per_blob: u32,
 }
 
 impl Default for GeneratorConfig {
@@ -167,6 +183,7 @@ impl Default for GeneratorConfig {
             user_case_variation_rate: 0.1,
             malformed_rate: 0.0,
             lazy: false,
+            hot_app: None,
         }
     }
 }

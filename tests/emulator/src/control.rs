@@ -89,7 +89,7 @@ async fn truth(AxumState(state): AppState, Query(query): Query<TruthQuery>) -> R
 }
 
 async fn truth_summary(AxumState(state): AppState, Query(query): Query<TruthQuery>) -> Response {
-    match tokio::task::spawn_blocking(move || state.truth(query.available_only).summary()).await {
+    match tokio::task::spawn_blocking(move || state.truth_summary(query.available_only)).await {
         Ok(summary) => Json(summary).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }

@@ -48,7 +48,8 @@ use tokio::task::JoinHandle;
 
 pub use config::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_FOREIGN_HOST, DEFAULT_FOREIGN_TENANT_ID,
-    DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID, EmulatorConfig, GeneratorConfig, NextPageHeader,
+    DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID, EmulatorConfig, GeneratorConfig, HotAppDay,
+    NextPageHeader,
 };
 pub use content_type::{ContentType, UnknownContentType};
 pub use faults::{FaultKind, FaultRule, FaultsView, RandomFault, RandomFaults};
@@ -168,9 +169,10 @@ impl Emulator {
         self.state.truth(available_only)
     }
 
-    /// Counts of [`Emulator::truth`], for tenants too big to compare record by record.
+    /// Counts of [`Emulator::truth`], for tenants too big to compare record by record:
+    /// computed in one pass without building the truth.
     pub fn truth_summary(&self, available_only: bool) -> TruthSummary {
-        self.state.truth(available_only).summary()
+        self.state.truth_summary(available_only)
     }
 
     pub fn stats(&self) -> Stats {

@@ -175,6 +175,10 @@ impl State {
         crate::truth::compute(&self.store(), self.now(), available_only)
     }
 
+    pub fn truth_summary(&self, available_only: bool) -> crate::truth::TruthSummary {
+        crate::truth::summarize(&self.store(), self.now(), available_only)
+    }
+
     pub fn add_blob(
         &self,
         content_type: ContentType,

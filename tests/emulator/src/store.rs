@@ -1,7 +1,10 @@
 //! The content blobs: generated ones and those added through the control API.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::collections::hash_map::Entry;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use serde_json::Value;
@@ -34,24 +37,40 @@ pub(crate) enum ItemFacts {
     },
 }
 
+/// A listed blob: a few fixed-size fields, so that a tenant of hundreds of thousands of blobs
+/// costs tens of bytes per blob. A generated blob's id, body and facts are rendered from the
+/// plan when asked for and never kept; only blobs added through the control API (a handful,
+/// in tests) keep theirs.
 pub(crate) struct Blob {
-    pub content_id: String,
     pub content_type: ContentType,
     pub created: OffsetDateTime,
     pub available_at: OffsetDateTime,
-    pub expires: OffsetDateTime,
-    pub body: BodySource,
-    /// Filled at creation for stored blobs, on first use for lazy ones.
-    facts: OnceLock<Arc<Vec<ItemFacts>>>,
+    source: Source,
+}
+
+enum Source {
+    /// Index into the generator's plan.
+    Planned(usize),
+    Custom(Box<CustomBlob>),
+}
+
+struct CustomBlob {
+    content_id: String,
+    body: Bytes,
+    facts: Vec<ItemFacts>,
 }
 
 impl Blob {
+    pub fn expires(&self) -> OffsetDateTime {
+        self.created + RETENTION
+    }
+
     pub fn is_available(&self, now: OffsetDateTime) -> bool {
         self.available_at <= now
     }
 
     pub fn is_expired(&self, now: OffsetDateTime) -> bool {
-        self.expires <= now
+        self.expires() <= now
     }
 
     /// Listed by `/subscriptions/content` and fetchable right now.
@@ -117,7 +136,13 @@ impl Cursor {
 pub(crate) struct ContentStore {
     generator: Arc<Generator>,
     blobs: Vec<Blob>,
-    by_id: HashMap<String, usize>,
+    /// Bodies rendered at start, by plan index; empty when bodies are rendered on demand.
+    rendered: Vec<Bytes>,
+    /// Blob index by a hash of its content id: ids are rendered on demand, so the map holds
+    /// none of them. A lookup checks the id it finds.
+    by_id: HashMap<u64, usize>,
+    /// The rare ids whose hash another id already has.
+    by_id_collisions: HashMap<String, usize>,
     /// Per content type ordinal: blob indices sorted by (created, index).
     by_type: [Vec<usize>; 5],
     custom_ids: SplitMix64,
@@ -129,39 +154,31 @@ impl ContentStore {
     /// is rendered now so that fetches are cheap.
     pub fn new(generator: Generator, lazy: bool, seed: u64, tenant_id: &str) -> Self {
         let generator = Arc::new(generator);
-        let blobs: Vec<Blob> = generator
-            .blobs()
-            .iter()
-            .enumerate()
-            .map(|(index, planned)| {
-                let facts = OnceLock::new();
-                let body = if lazy {
-                    BodySource::Generated(index)
-                } else {
-                    let _ = facts.set(Arc::new(generated_facts(&generator, index)));
-                    BodySource::Stored(Bytes::from(generator.body(index)))
-                };
-                Blob {
-                    content_id: planned.content_id.clone(),
-                    content_type: planned.content_type,
-                    created: planned.created,
-                    available_at: planned.available_at,
-                    expires: planned.created + RETENTION,
-                    body,
-                    facts,
-                }
-            })
-            .collect();
+        let planned = generator.blobs();
+        let rendered = if lazy {
+            Vec::new()
+        } else {
+            (0..planned.len())
+                .map(|index| Bytes::from(generator.body(index)))
+                .collect()
+        };
         let mut store = ContentStore {
-            generator,
-            blobs: Vec::with_capacity(blobs.len()),
-            by_id: HashMap::new(),
+            generator: generator.clone(),
+            blobs: Vec::with_capacity(planned.len()),
+            rendered,
+            by_id: HashMap::with_capacity(planned.len()),
+            by_id_collisions: HashMap::new(),
             by_type: Default::default(),
             custom_ids: SplitMix64::derived(seed, &[0xc057_0a11]),
             tenant_hex: tenant_id.chars().filter(|c| *c != '-').collect(),
         };
-        for blob in blobs {
-            store.insert(blob);
+        for (index, blob) in planned.iter().enumerate() {
+            store.insert(Blob {
+                content_type: blob.content_type,
+                created: blob.created,
+                available_at: blob.available_at,
+                source: Source::Planned(index),
+            });
         }
         store
     }
@@ -174,10 +191,29 @@ impl ContentStore {
         let index = self.blobs.len();
         let list = &mut self.by_type[blob.content_type.ordinal() as usize];
         let key = (blob.created, index);
-        let at = list.partition_point(|&i| (self.blobs[i].created, i) < key);
+        // The plan comes sorted, so this is almost always an append.
+        let at = if list
+            .last()
+            .is_none_or(|&i| (self.blobs[i].created, i) < key)
+        {
+            list.len()
+        } else {
+            list.partition_point(|&i| (self.blobs[i].created, i) < key)
+        };
         list.insert(at, index);
-        self.by_id.insert(blob.content_id.clone(), index);
+        let content_id = match &blob.source {
+            Source::Planned(plan) => self.generator.content_id(*plan),
+            Source::Custom(custom) => custom.content_id.clone(),
+        };
         self.blobs.push(blob);
+        match self.by_id.entry(id_hash(&content_id)) {
+            Entry::Vacant(slot) => {
+                slot.insert(index);
+            }
+            Entry::Occupied(_) => {
+                self.by_id_collisions.insert(content_id, index);
+            }
+        }
         index
     }
 
@@ -190,25 +226,9 @@ impl ContentStore {
         available_at: Option<OffsetDateTime>,
         items: Vec<Value>,
     ) -> String {
-        // contentCreated is shown with milliseconds; keep no more than that
-        // so what a client reads back is exactly what is stored.
-        let created = created
-            .replace_nanosecond(created.millisecond() as u32 * 1_000_000)
-            .unwrap_or(created);
-        let number = self.custom_ids.between(100_000_000_000, 999_999_999_999);
-        let content_id = format!(
-            "{number}${number}${}{}{:04}{:02}{:02}{:02}${}$04",
-            self.tenant_hex,
-            content_type.id_tag(),
-            created.year(),
-            created.month() as u8,
-            created.day(),
-            created.hour(),
-            self.custom_ids.hex(32)
-        );
         let body = serde_json::to_vec(&items).expect("JSON values serialize");
         let facts = items.into_iter().map(value_facts).collect();
-        self.insert_custom(content_id, content_type, created, available_at, body, facts)
+        self.insert_custom(content_type, created, available_at, body, facts)
     }
 
     /// Adds a blob whose body is exactly `body` (hostile bodies: invalid UTF-8, truncated JSON,
@@ -220,29 +240,46 @@ impl ContentStore {
         available_at: Option<OffsetDateTime>,
         body: Vec<u8>,
     ) -> String {
-        let id = self.add_custom(content_type, created, available_at, Vec::new());
-        let index = self.by_id[&id];
-        self.blobs[index].body = BodySource::Stored(Bytes::from(body));
-        id
+        self.insert_custom(content_type, created, available_at, body, Vec::new())
+    }
+
+    fn custom_id(&mut self, content_type: ContentType, created: OffsetDateTime) -> String {
+        let number = self.custom_ids.between(100_000_000_000, 999_999_999_999);
+        format!(
+            "{number}${number}${}{}{:04}{:02}{:02}{:02}${}$04",
+            self.tenant_hex,
+            content_type.id_tag(),
+            created.year(),
+            created.month() as u8,
+            created.day(),
+            created.hour(),
+            self.custom_ids.hex(32)
+        )
     }
 
     fn insert_custom(
         &mut self,
-        content_id: String,
         content_type: ContentType,
         created: OffsetDateTime,
         available_at: Option<OffsetDateTime>,
         body: Vec<u8>,
         facts: Vec<ItemFacts>,
     ) -> String {
+        // contentCreated is shown with milliseconds; keep no more than that
+        // so what a client reads back is exactly what is stored.
+        let created = created
+            .replace_nanosecond(created.millisecond() as u32 * 1_000_000)
+            .unwrap_or(created);
+        let content_id = self.custom_id(content_type, created);
         let blob = Blob {
-            content_id: content_id.clone(),
             content_type,
             created,
             available_at: available_at.unwrap_or(created),
-            expires: created + RETENTION,
-            body: BodySource::Stored(Bytes::from(body)),
-            facts: OnceLock::from(Arc::new(facts)),
+            source: Source::Custom(Box::new(CustomBlob {
+                content_id: content_id.clone(),
+                body: Bytes::from(body),
+                facts,
+            })),
         };
         self.insert(blob);
         content_id
@@ -253,7 +290,32 @@ impl ContentStore {
     }
 
     pub fn get(&self, content_id: &str) -> Option<&Blob> {
-        self.by_id.get(content_id).map(|&i| &self.blobs[i])
+        self.index_of(content_id).map(|i| &self.blobs[i])
+    }
+
+    fn index_of(&self, content_id: &str) -> Option<usize> {
+        if let Some(&index) = self.by_id_collisions.get(content_id) {
+            return Some(index);
+        }
+        let index = *self.by_id.get(&id_hash(content_id))?;
+        (self.content_id(index) == content_id).then_some(index)
+    }
+
+    pub fn content_id(&self, index: usize) -> String {
+        match &self.blobs[index].source {
+            Source::Planned(plan) => self.generator.content_id(*plan),
+            Source::Custom(custom) => custom.content_id.clone(),
+        }
+    }
+
+    pub fn body(&self, blob: &Blob) -> BodySource {
+        match &blob.source {
+            Source::Planned(plan) => match self.rendered.get(*plan) {
+                Some(bytes) => BodySource::Stored(bytes.clone()),
+                None => BodySource::Generated(*plan),
+            },
+            Source::Custom(custom) => BodySource::Stored(custom.body.clone()),
+        }
     }
 
     /// Blob indices of one type in listing order.
@@ -268,19 +330,14 @@ impl ContentStore {
         all
     }
 
-    pub fn facts(&self, index: usize) -> Arc<Vec<ItemFacts>> {
-        self.blobs[index]
-            .facts
-            .get_or_init(|| match self.blobs[index].body {
-                BodySource::Generated(plan_index) => {
-                    Arc::new(generated_facts(&self.generator, plan_index))
-                }
-                BodySource::Stored(ref bytes) => {
-                    let items: Vec<Value> = serde_json::from_slice(bytes).unwrap_or_default();
-                    Arc::new(items.into_iter().map(value_facts).collect())
-                }
-            })
-            .clone()
+    /// The facts of a blob's items: rendered from the plan for a generated blob (and not
+    /// kept, so reading the whole truth costs one blob's facts at a time), borrowed for one
+    /// added through the control API.
+    pub fn facts(&self, index: usize) -> Cow<'_, [ItemFacts]> {
+        match &self.blobs[index].source {
+            Source::Planned(plan) => Cow::Owned(generated_facts(&self.generator, *plan)),
+            Source::Custom(custom) => Cow::Borrowed(&custom.facts),
+        }
     }
 
     /// One page of servable blobs of `content_type` with `start <= created <
@@ -319,6 +376,14 @@ impl ContentStore {
         });
         (page, next)
     }
+}
+
+/// 64 bits of the id: a collision among a million ids has odds of about 1 in 30 million, and
+/// costs only an entry in `by_id_collisions`.
+fn id_hash(content_id: &str) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    content_id.hash(&mut hasher);
+    hasher.finish()
 }
 
 fn generated_facts(generator: &Generator, index: usize) -> Vec<ItemFacts> {

@@ -1,7 +1,9 @@
 //! The truth: every distinct record the tenant's blobs hold, for tests to
 //! compare a collector's output against.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -156,15 +158,29 @@ impl Truth {
     }
 }
 
-pub(crate) fn compute(store: &ContentStore, now: OffsetDateTime, available_only: bool) -> Truth {
-    let mut gathered = Gathered::default();
+/// Calls `visit` with each blob (servable ones only, with `available_only`) in delivery order,
+/// its index and its items' facts, one blob at a time: generated facts are rendered for the
+/// call and dropped after it.
+fn each_blob(
+    store: &ContentStore,
+    now: OffsetDateTime,
+    available_only: bool,
+    mut visit: impl FnMut(&Blob, usize, &[ItemFacts]),
+) {
     for index in store.all_ordered() {
         let blob = &store.blobs()[index];
         if available_only && !blob.is_servable(now) {
             continue;
         }
-        gathered.add_blob(blob, &store.facts(index), now);
+        visit(blob, index, &store.facts(index));
     }
+}
+
+pub(crate) fn compute(store: &ContentStore, now: OffsetDateTime, available_only: bool) -> Truth {
+    let mut gathered = Gathered::default();
+    each_blob(store, now, available_only, |blob, index, facts| {
+        gathered.add_blob(blob, store.content_id(index), facts, now)
+    });
     Truth {
         now: rfc3339(now),
         available_only,
@@ -185,21 +201,27 @@ struct Gathered {
 }
 
 impl Gathered {
-    fn add_blob(&mut self, blob: &Blob, facts: &[ItemFacts], now: OffsetDateTime) {
+    fn add_blob(
+        &mut self,
+        blob: &Blob,
+        content_id: String,
+        facts: &[ItemFacts],
+        now: OffsetDateTime,
+    ) {
         let available = blob.is_available(now);
         let expired = blob.is_expired(now);
         self.blobs.push(TruthBlob {
-            content_id: blob.content_id.clone(),
+            content_id: content_id.clone(),
             content_type: blob.content_type,
             content_created: content_time(blob.created),
             available_at: content_time(blob.available_at),
-            content_expiration: content_time(blob.expires),
+            content_expiration: content_time(blob.expires()),
             available,
             expired,
             item_count: facts.len(),
         });
         let reference = TruthBlobRef {
-            content_id: blob.content_id.clone(),
+            content_id: content_id.clone(),
             available,
             expired,
         };
@@ -207,7 +229,7 @@ impl Gathered {
             match item {
                 ItemFacts::Record(f) => self.add_record(f, blob.content_type, &reference),
                 ItemFacts::Malformed { reason, id, value } => self.malformed.push(TruthMalformed {
-                    content_id: blob.content_id.clone(),
+                    content_id: content_id.clone(),
                     index: item_index,
                     reason: *reason,
                     id: id.clone(),
@@ -244,4 +266,69 @@ impl Gathered {
             blobs: vec![reference.clone()],
         });
     }
+}
+
+/// [`Truth::summary`] without building the truth: one pass over the blobs that keeps, per
+/// distinct record, 128 bits of its id and where it was last seen, so a tenant of millions of
+/// records is summarized in tens of MB.
+pub(crate) fn summarize(
+    store: &ContentStore,
+    now: OffsetDateTime,
+    available_only: bool,
+) -> TruthSummary {
+    let mut summary = TruthSummary {
+        now: rfc3339(now),
+        available_only,
+        ..TruthSummary::default()
+    };
+    // Per record: the last blob holding it, and whether an earlier blob did too.
+    let mut seen: HashMap<u128, (usize, bool)> = HashMap::new();
+    each_blob(store, now, available_only, |blob, index, facts| {
+        summary.blobs += 1;
+        match (blob.is_available(now), blob.is_expired(now)) {
+            (_, true) => summary.blobs_expired += 1,
+            (false, false) => summary.blobs_not_yet_available += 1,
+            (true, false) => summary.blobs_servable += 1,
+        }
+        for item in facts {
+            let ItemFacts::Record(f) = item else {
+                summary.malformed += 1;
+                continue;
+            };
+            match seen.entry(id_hash(&f.id)) {
+                Entry::Occupied(mut entry) => {
+                    let (last, again) = entry.get_mut();
+                    if *last != index {
+                        *last = index;
+                        if !*again {
+                            *again = true;
+                            summary.redelivered_records += 1;
+                        }
+                    }
+                }
+                Entry::Vacant(entry) => {
+                    entry.insert((index, false));
+                    summary.records += 1;
+                    let operation = f.operation.clone().unwrap_or_default();
+                    *summary.records_by_operation.entry(operation).or_default() += 1;
+                    *summary
+                        .records_by_content_type
+                        .entry(blob.content_type)
+                        .or_default() += 1;
+                }
+            }
+        }
+    });
+    summary
+}
+
+/// Two 64-bit hashes of a record id: no collision is expected among billions of ids.
+fn id_hash(id: &str) -> u128 {
+    let half = |salt: u8| {
+        let mut hasher = std::hash::DefaultHasher::new();
+        hasher.write_u8(salt);
+        id.hash(&mut hasher);
+        hasher.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
-use tokio::process::Command;
+use tokio::process::{Child, Command};
 
 /// A function binary built by `cargo build` next to this test binary.
 pub fn function_binary(name: &str) -> PathBuf {
@@ -69,6 +69,40 @@ impl FunctionRun {
 /// Runs a function binary once in command-line mode with exactly `env` (plus PATH), the event on
 /// stdin, and returns its reply.
 pub async fn invoke(binary: &str, env: &[(String, String)], event: &Value) -> FunctionRun {
+    let child = spawn(binary, env, event).await;
+    collect(child).await
+}
+
+/// [`invoke`], and the child's peak RSS in MiB: its own `VmHWM`, read until it exits
+/// (`wait4`'s `ru_maxrss` would count the test process it was forked from).
+pub async fn invoke_measured(
+    binary: &str,
+    env: &[(String, String)],
+    event: &Value,
+) -> (FunctionRun, u64) {
+    let child = spawn(binary, env, event).await;
+    let pid = child.id().expect("a running child has a pid");
+    let peak = tokio::spawn(peak_rss_kib(pid));
+    let run = collect(child).await;
+    let peak_kib = peak.await.expect("the RSS reader does not panic");
+    (run, peak_kib / 1024)
+}
+
+async fn peak_rss_kib(pid: u32) -> u64 {
+    let mut peak_kib = 0u64;
+    while let Ok(status) = tokio::fs::read_to_string(format!("/proc/{pid}/status")).await {
+        let high_water = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok());
+        peak_kib = peak_kib.max(high_water.unwrap_or(0));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    peak_kib
+}
+
+async fn spawn(binary: &str, env: &[(String, String)], event: &Value) -> Child {
     let mut child = Command::new(function_binary(binary))
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -89,6 +123,10 @@ pub async fn invoke(binary: &str, env: &[(String, String)], event: &Value) -> Fu
         );
     }
     drop(stdin);
+    child
+}
+
+async fn collect(child: Child) -> FunctionRun {
     let output = tokio::time::timeout(Duration::from_secs(300), child.wait_with_output())
         .await
         .expect("the function finishes within 5 minutes")

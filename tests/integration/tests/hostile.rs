@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::{Fixture, n, small_tenant};
 use o365_emulator::{ContentType, EmulatorConfig, FaultKind, FaultRule, GeneratorConfig};
 use serde_json::json;
@@ -145,36 +143,11 @@ async fn a_blob_of_hundreds_of_megabytes_streams_in_bounded_memory() {
         body,
     );
 
-    let child = tokio::process::Command::new(integration_tests::function_binary(common::FUNCTION))
-        .env_clear()
-        .envs(fx.env.iter().map(|(k, v)| (k, v)))
-        .arg("{}")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id().unwrap();
-    let peak = tokio::spawn(async move {
-        // The child's own high-water mark, read until it exits.
-        let mut peak_kb = 0u64;
-        while let Ok(status) = tokio::fs::read_to_string(format!("/proc/{pid}/status")).await {
-            if let Some(kb) = status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-            {
-                peak_kb = peak_kb.max(kb);
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        peak_kb
-    });
-    let output = child.wait_with_output().await.unwrap();
-    let peak_mb = peak.await.unwrap() / 1024;
-    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (run, peak_mb) =
+        integration_tests::invoke_measured(common::FUNCTION, &fx.env, &json!({})).await;
+    let summary = run.ok();
     assert_eq!(summary["complete"], json!(true), "{summary}");
-    assert!(n(&summary, "records_seen") as usize >= count);
+    assert!(n(summary, "records_seen") as usize >= count);
     let stored = fx.stored().await;
     assert!(
         stored.contains_key("f0000000-0000-4000-8000-000000000002"),

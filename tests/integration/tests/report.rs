@@ -3,9 +3,7 @@
 
 mod common;
 
-use std::collections::BTreeSet;
-
-use common::{Fixture, comparable, expected_report, small_tenant};
+use common::{Fixture, comparable, day_range, expected_report, small_tenant};
 use integration_tests::invoke;
 use o365_emulator::{ContentType, FaultKind, RandomFault, RandomFaults};
 use serde_json::{Value, json};
@@ -14,15 +12,6 @@ const REPORT: &str = "audit-report";
 
 async fn report(fx: &Fixture, event: Value) -> Value {
     invoke(REPORT, &fx.env, &event).await.ok().clone()
-}
-
-fn day_range(fx: &Fixture) -> (String, String) {
-    let days: BTreeSet<String> = fx
-        .expected()
-        .values()
-        .map(|r| r.creation_time[..10].to_string())
-        .collect();
-    (days.first().unwrap().clone(), days.last().unwrap().clone())
 }
 
 #[tokio::test]

@@ -51,8 +51,8 @@ pub(super) async fn blob(
             ),
         ));
     }
-    let body = match blob.body {
-        BodySource::Stored(ref bytes) => Body::from(bytes.clone()),
+    let body = match store.body(blob) {
+        BodySource::Stored(bytes) => Body::from(bytes),
         BodySource::Generated(plan_index) => generated(store.generator().clone(), plan_index),
     };
     drop(store);

@@ -129,7 +129,10 @@ fn page(
     }
     let items = page
         .iter()
-        .map(|&index| content_item(&store.blobs()[index], content_base, listing.tenant))
+        .map(|&index| {
+            let blob = &store.blobs()[index];
+            content_item(blob, store.content_id(index), content_base, listing.tenant)
+        })
         .collect();
     (items, next)
 }
@@ -143,16 +146,13 @@ fn shuffle(page: &mut [usize], seed: u64, resume: Option<Cursor>) {
     }
 }
 
-fn content_item(blob: &Blob, content_base: &str, tenant: &str) -> ContentItem {
+fn content_item(blob: &Blob, content_id: String, content_base: &str, tenant: &str) -> ContentItem {
     ContentItem {
         content_type: blob.content_type,
-        content_id: blob.content_id.clone(),
-        content_uri: format!(
-            "{content_base}/api/v1.0/{tenant}/activity/feed/audit/{}",
-            blob.content_id
-        ),
+        content_uri: format!("{content_base}/api/v1.0/{tenant}/activity/feed/audit/{content_id}"),
+        content_id,
         content_created: content_time(blob.created),
-        content_expiration: content_time(blob.expires),
+        content_expiration: content_time(blob.expires()),
     }
 }
 

@@ -32,6 +32,8 @@ const PLAN: u64 = 2;
 const SLOT: u64 = 3;
 const RECORD: u64 = 4;
 const MALFORMED: u64 = 5;
+const HOT_DAY: u64 = 6;
+const HOT_USER: u64 = 7;
 
 /// How far back a duplicate may reach for its original, in blobs of the same type.
 const DUPLICATE_REACH_HOURS: usize = 48;
@@ -67,6 +69,10 @@ enum Slot {
 
 pub(crate) struct Generator {
     tenant_id: String,
+    /// The tenant id without dashes, as content ids carry it.
+    tenant_hex: String,
+    domain: String,
+    seed: u64,
     config: GeneratorConfig,
     directory: Directory,
     blobs: Vec<PlannedBlob>,
@@ -83,7 +89,7 @@ impl Generator {
         anchor: OffsetDateTime,
     ) -> Self {
         let directory = Directory::generate(seed, domain, &config);
-        let mut blobs = plan_blobs(seed, tenant_id, &config, anchor);
+        let mut blobs = plan_blobs(seed, &config, anchor);
         blobs.sort_by(|a, b| {
             (a.created, a.content_type, a.key).cmp(&(b.created, b.content_type, b.key))
         });
@@ -95,6 +101,9 @@ impl Generator {
         }
         Generator {
             tenant_id: tenant_id.to_string(),
+            tenant_hex: tenant_id.chars().filter(|c| *c != '-').collect(),
+            domain: domain.to_lowercase(),
+            seed,
             config,
             directory,
             blobs,
@@ -104,6 +113,10 @@ impl Generator {
 
     pub fn blobs(&self) -> &[PlannedBlob] {
         &self.blobs
+    }
+
+    pub fn content_id(&self, blob: usize) -> String {
+        self.blobs[blob].content_id(&self.tenant_hex)
     }
 
     /// Writes items `range` of blob `blob` as comma-separated JSON, with a
@@ -174,12 +187,19 @@ impl Generator {
         let meta = &self.blobs[blob];
         let mut rng = SplitMix64::derived(meta.key, &[RECORD, u64::from(index)]);
         let lag = rng.between(0, self.config.max_event_lag_secs) as i64;
-        let at = creation_time(meta.created - Duration::seconds(lag));
+        let mut at = meta.created - Duration::seconds(lag);
+        if meta.hot_first.is_some() {
+            // The hot app-day stays on its day however far back the lag reaches.
+            at = at.max(meta.created.replace_time(time::Time::MIDNIGHT));
+        }
         let ctx = RecordContext {
             id: rng.guid(),
-            creation_time: at,
+            creation_time: creation_time(at),
             organization_id: self.tenant_id.clone(),
         };
+        if let Some(first) = meta.hot_first {
+            return self.hot_launch(&mut rng, ctx, first + index);
+        }
         match meta.content_type {
             ContentType::General => {
                 if rng.chance(self.config.power_platform_fraction) {
@@ -242,12 +262,16 @@ impl Generator {
         // Skewed towards low numbers: a few users do most of the work.
         let n = self.directory.users.len() as u64;
         let user = &self.directory.users[rng.below(n).min(rng.below(n)) as usize];
-        let shown = if rng.chance(self.config.user_case_variation_rate) {
-            vary_case(&user.upn, rng.chance(0.5))
+        (user, self.spelled(&user.upn, rng))
+    }
+
+    /// The UPN as one record spells it: now and then in another letter case.
+    fn spelled(&self, upn: &str, rng: &mut SplitMix64) -> String {
+        if rng.chance(self.config.user_case_variation_rate) {
+            vary_case(upn, rng.chance(0.5))
         } else {
-            user.upn.clone()
-        };
-        (user, shown)
+            upn.to_string()
+        }
     }
 
     fn app(&self, rng: &mut SplitMix64) -> &App {
@@ -353,9 +377,10 @@ mod tests {
             hours_before: 8,
             ..small()
         });
-        let last_short = short.blobs().last().unwrap();
-        let last_long = long.blobs().last().unwrap();
-        assert_eq!(last_short.content_id, last_long.content_id);
+        assert_eq!(
+            short.content_id(short.blobs().len() - 1),
+            long.content_id(long.blobs().len() - 1)
+        );
     }
 
     #[test]
@@ -369,8 +394,8 @@ mod tests {
         };
         let large = generator(config);
         assert_eq!(plain.blobs().len(), large.blobs().len());
-        for (a, b) in plain.blobs().iter().zip(large.blobs()) {
-            assert_eq!(a.content_id, b.content_id);
+        for (i, (a, b)) in plain.blobs().iter().zip(large.blobs()).enumerate() {
+            assert_eq!(plain.content_id(i), large.content_id(i));
             assert_eq!(a.created, b.created);
             assert!(b.record_count == a.record_count || b.record_count == 5_000);
         }

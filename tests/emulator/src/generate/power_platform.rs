@@ -3,7 +3,7 @@
 //! permission edits and deletions.
 
 use super::directory::{App, User};
-use super::{Generator, RecordContext, client_ip};
+use super::{Generator, HOT_USER, RecordContext, client_ip};
 use crate::records::*;
 use crate::rng::SplitMix64;
 
@@ -65,6 +65,34 @@ impl Generator {
             operation,
             flow_details_url: format!("https://make.powerautomate.com/flows/{}", flow.id),
         })
+    }
+
+    /// Launch `ordinal` of the hot app-day: the directory's first app, by the hot user the
+    /// ordinal names, so that the day's distinct users are exactly `min(users, launches)`.
+    pub(super) fn hot_launch(
+        &self,
+        rng: &mut SplitMix64,
+        ctx: RecordContext,
+        ordinal: u32,
+    ) -> Record {
+        let users = self.config.hot_app.map_or(1, |hot| hot.users.max(1));
+        let number = ordinal % users + 1;
+        let user = User {
+            upn: format!("hot{number:06}@{}", self.domain),
+            key: SplitMix64::derived(self.seed, &[HOT_USER, u64::from(number)]).guid(),
+        };
+        let upn = self.spelled(&user.upn, rng);
+        let actor = Actor {
+            user: &user,
+            upn,
+            ip: client_ip(rng),
+        };
+        let app = &self.directory.apps[0];
+        if rng.chance(self.config.legacy_launch_fraction) {
+            legacy_launch(rng, ctx, actor, app)
+        } else {
+            launch(rng, ctx, actor, app)
+        }
     }
 
     /// Real tenants delete few apps: deletions only ever hit the last tenth of the directory.

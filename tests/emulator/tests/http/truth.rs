@@ -330,3 +330,77 @@ async fn control_routes() {
             .all(|r| !r["path"].as_str().unwrap().starts_with("/_emulator"))
     );
 }
+
+#[tokio::test]
+async fn the_streamed_summary_equals_the_summary_of_the_truth() {
+    let mut config = seeded(11, true);
+    config.generator.late_rate = 0.3;
+    let emulator = start(config).await;
+    let now = emulator.now();
+    let repeated = json!({"Id": "5a000000-0000-4000-8000-000000000001", "CreationTime": "2026-05-23T10:00:00", "Operation": "LaunchPowerApp"});
+    for _ in 0..2 {
+        emulator.add_blob(
+            ContentType::General,
+            now - time::Duration::minutes(5),
+            None,
+            vec![repeated.clone(), repeated.clone(), json!(7)],
+        );
+    }
+    emulator.add_raw_blob(ContentType::General, now, None, b"[{".to_vec());
+    for available_only in [false, true] {
+        let summary = emulator.truth_summary(available_only);
+        let mut whole = emulator.truth(available_only).summary();
+        // The clock moved on between the two.
+        whole.now = summary.now.clone();
+        assert_eq!(summary, whole);
+        assert!(summary.redelivered_records > 0 && summary.malformed > 0);
+        assert!(summary.blobs_not_yet_available > 0 || available_only);
+    }
+}
+
+fn hot_day(launches: u32, users: u32) -> EmulatorConfig {
+    let mut config = seeded(5, true);
+    config.generator.duplicate_rate = 0.0;
+    config.generator.malformed_rate = 0.0;
+    config.generator.hot_app = Some(o365_emulator::HotAppDay {
+        launches,
+        users,
+        launches_per_blob: 300,
+    });
+    config
+}
+
+#[tokio::test]
+async fn a_hot_app_day_holds_its_launches_by_its_users_on_one_day() {
+    let plain = start(hot_day(0, 0)).await;
+    let hot = start(hot_day(2_000, 700)).await;
+    let (plain, truth) = (plain.truth(false), hot.truth(false));
+    // The rest of the tenant is untouched; the day adds 7 blobs of at most 300 launches.
+    assert_eq!(truth.blobs.len(), plain.blobs.len() + 7);
+    let launches: Vec<_> = truth
+        .records
+        .iter()
+        .filter(|r| r.user_id_normalized().is_some_and(|u| u.starts_with("hot")))
+        .collect();
+    assert_eq!(launches.len(), 2_000);
+    let users: HashSet<_> = launches.iter().map(|r| r.user_id_normalized()).collect();
+    assert_eq!(users.len(), 700);
+    let apps: HashSet<_> = launches.iter().map(|r| r.app_id.clone()).collect();
+    let days: HashSet<_> = launches.iter().map(|r| &r.creation_time[..10]).collect();
+    assert_eq!((apps.len(), days.len()), (1, 1), "{apps:?} {days:?}");
+    assert!(launches.iter().all(|r| r.is_app_launch()));
+}
+
+#[tokio::test]
+async fn duplicates_re_deliver_hot_launches_too() {
+    let mut config = hot_day(3_000, 1_000);
+    config.generator.duplicate_rate = 0.3;
+    let truth = start(config).await.truth(false);
+    let redelivered = truth
+        .records
+        .iter()
+        .filter(|r| r.user_id_normalized().is_some_and(|u| u.starts_with("hot")))
+        .filter(|r| r.blobs.len() > 1)
+        .count();
+    assert!(redelivered > 0);
+}

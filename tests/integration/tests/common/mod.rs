@@ -137,6 +137,16 @@ pub fn n(value: &Value, field: &str) -> u64 {
         .unwrap_or_else(|| panic!("{field} in {value}"))
 }
 
+/// The first and last day of the expected events.
+pub fn day_range(fx: &Fixture) -> (String, String) {
+    let days: BTreeSet<String> = fx
+        .expected()
+        .values()
+        .map(|r| r.creation_time[..10].to_string())
+        .collect();
+    (days.first().unwrap().clone(), days.last().unwrap().clone())
+}
+
 /// The report the truth implies, for days `[from, to]`.
 pub fn expected_report(fx: &Fixture, from: &str, to: &str) -> Value {
     #[derive(Default)]
