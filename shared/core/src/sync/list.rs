@@ -54,7 +54,6 @@ impl Syncer {
         unfinished: &mut Unfinished,
     ) -> Result<WindowEnd, SyncError> {
         let mut pages = self.api.content_pages(run.content_type, run.window);
-        let mut seen = HashSet::new();
         let mut batch = Vec::new();
         let end = loop {
             if run.stop.stop_requested() {
@@ -65,10 +64,7 @@ impl Syncer {
                 None => break WindowEnd::Listed,
                 Some(Ok(page)) => {
                     summary.pages += 1;
-                    batch.extend(
-                        page.into_iter()
-                            .filter(|b| seen.insert(b.content_id.clone())),
-                    );
+                    batch.extend(page);
                     if batch.len() >= PAGE_BUDGET {
                         let blobs = std::mem::take(&mut batch);
                         self.work_batch(run, blobs, summary, unfinished).await?;
@@ -102,6 +98,7 @@ impl Syncer {
         summary: &mut Summary,
         unfinished: &mut Unfinished,
     ) -> Result<(), SyncError> {
+        let blobs = dedupe(blobs);
         if blobs.is_empty() {
             return Ok(());
         }
@@ -115,6 +112,17 @@ impl Syncer {
         unfinished.merge(left);
         Ok(())
     }
+}
+
+/// Keeps the first listing of each blob in a batch. A blob listed again in a later batch is
+/// settled by then, so the ledger skips it; no set of every id listed is kept, so memory stays
+/// with the batch however long the window.
+fn dedupe(blobs: Vec<ContentBlob>) -> Vec<ContentBlob> {
+    let mut seen = HashSet::new();
+    blobs
+        .into_iter()
+        .filter(|b| seen.insert(b.content_id.clone()))
+        .collect()
 }
 
 /// No subscription, or one an admin disabled: nothing can be listed until it is started.
@@ -173,6 +181,18 @@ mod tests {
             content_created: created.into(),
             content_expiration: None,
         }
+    }
+
+    #[test]
+    fn a_blob_listed_twice_in_a_batch_is_kept_once() {
+        let blobs = dedupe(vec![
+            blob("a", "2026-11-24T10:00:00Z"),
+            blob("b", "2026-11-24T11:00:00Z"),
+            blob("a", "2026-11-24T10:00:00.5Z"),
+        ]);
+        let ids: Vec<&str> = blobs.iter().map(|b| b.content_id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+        assert_eq!(blobs[0].content_created, "2026-11-24T10:00:00Z");
     }
 
     #[test]
