@@ -37,8 +37,15 @@ impl std::error::Error for WriterStopped {}
 /// State shared by the blob tasks of one run.
 #[derive(Default)]
 pub(crate) struct RunShared {
-    /// App-days marked dirty during this run (no need to mark them again).
+    /// App-days marked dirty since the last rebuild (no need to mark them again).
     pub(crate) marked: Mutex<HashSet<AppDay>>,
+}
+
+impl RunShared {
+    /// Forgets which app-days are marked: a rebuild is about to clear their markers.
+    pub(crate) fn forget_marked(&self) {
+        self.marked.lock().expect("not poisoned").clear();
+    }
 }
 
 pub(crate) enum BlobResult {

@@ -147,6 +147,9 @@ impl Syncer {
                 self.store_watermark(ct, current, after).await?;
                 watermark = Some(after);
             }
+            // The rebuild clears the markers it finds, so an app-day that a later window touches
+            // again must be marked again.
+            shared.forget_marked();
             self.rebuild_summaries(stop, summary).await;
             if end != WindowEnd::Listed {
                 break;
