@@ -26,7 +26,7 @@ use tally::tally;
 pub struct Counts {
     /// By operation (`BatchWriteItem`, `Query`, ...).
     pub requests: BTreeMap<String, u64>,
-    /// Write requests: BatchWriteItem, PutItem, UpdateItem, DeleteItem.
+    /// Write requests: BatchWriteItem, PutItem, UpdateItem, DeleteItem, TransactWriteItems.
     pub write_requests: u64,
     /// BatchWriteItem requests that put events.
     pub event_write_requests: u64,
@@ -37,7 +37,7 @@ pub struct Counts {
     /// Event items whose `workload` is not a Power Platform one: records the filter should
     /// have dropped. Must stay 0.
     pub event_items_not_power_platform: u64,
-    /// Every other item written (ledger, dirty markers, summaries, watermark, lock), and an
+    /// Every other item written (ledger, contribution markers, summaries, watermark, lock), and an
     /// estimate of its write units (an update is counted at the size of what it sets).
     pub other_items: u64,
     pub other_write_units: u64,
@@ -160,7 +160,7 @@ fn black_hole(operation: &str) -> Response {
         "BatchWriteItem" => json!({"UnprocessedItems": {}}),
         "BatchGetItem" => json!({"Responses": {}, "UnprocessedKeys": {}}),
         "Query" | "Scan" => json!({"Items": [], "Count": 0, "ScannedCount": 0}),
-        "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem" => json!({}),
+        "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem" | "TransactWriteItems" => json!({}),
         other => {
             return (
                 StatusCode::BAD_REQUEST,
@@ -244,11 +244,11 @@ mod tests {
                 .unwrap()
                 .is_some()
         );
-        assert!(store.dirty_app_days().await.unwrap().is_empty());
+        assert!(store.apps().await.unwrap().is_empty());
         let counts = server.counts();
         assert_eq!(counts.requests["GetItem"], 1);
         assert_eq!(counts.requests["PutItem"], 1);
-        assert_eq!(counts.requests["Query"], 1);
+        assert_eq!(counts.requests["Query"], 16);
         assert_eq!(counts.write_requests, 1);
     }
 }

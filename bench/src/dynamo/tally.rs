@@ -62,6 +62,30 @@ pub(super) fn tally(operation: &str, body: &[u8]) -> Tally {
             }
             tally.other_write_units += write_units(size);
         }
+        "TransactWriteItems" => {
+            tally.write_request = true;
+            for entry in request["TransactItems"].as_array().into_iter().flatten() {
+                let (item, size) = match (
+                    entry["Put"]["Item"].as_object(),
+                    entry["Update"].as_object(),
+                ) {
+                    (Some(item), _) => (true, item_size(item)),
+                    (None, Some(update)) => (
+                        true,
+                        update["Key"].as_object().map_or(0, item_size)
+                            + update["ExpressionAttributeValues"]
+                                .as_object()
+                                .map_or(0, |v| v.values().map(value_size).sum::<usize>()),
+                    ),
+                    _ => (false, 0),
+                };
+                if item {
+                    // A transactional write costs two standard writes.
+                    tally.other_items += 1;
+                    tally.other_write_units += 2 * write_units(size);
+                }
+            }
+        }
         "BatchGetItem" => {
             let tables = request["RequestItems"].as_object().into_iter().flatten();
             for (_, wanted) in tables {

@@ -1,14 +1,17 @@
-//! Event items: one per audit record `Id`, in the partition of its app and UTC day, so that a
-//! day's launches of one app are a single strongly consistent Query.
+//! Event items: one per audit record `Id`, in one of a few partitions of its app and UTC day
+//! (picked by a fixed hash of the `Id`), and the write that reports which of a blob's events
+//! that blob owns.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
 use audit_records::{AppKind, AuditEvent};
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{BATCH_WRITE_MAX, Item, Store, StoreError, n, s};
+use super::locks::KeyLocks;
+use super::spread::event_bucket;
+use super::{BATCH_WRITE_MAX, Item, Store, StoreError, get_s, n, s};
 
 /// The sort-key prefix of event items, before the record's `Id`.
 pub const EVENT_SK_PREFIX: &str = "EV#";
@@ -20,8 +23,8 @@ const COMPRESS_FROM_BYTES: usize = 600;
 /// Where an event is stored in the events table.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EventKey {
-    /// The partition, `APP#{app id}#{YYYY-MM-DD}`: one app's events of one UTC day ([`NO_APP`]
-    /// for events that name none).
+    /// The partition, `APP#{app id}#{YYYY-MM-DD}#{bucket}`: an eighth of one app's events of one
+    /// UTC day ([`NO_APP`] for events that name none), the bucket a fixed hash of the `Id`.
     pub pk: String,
     /// The sort key, `EV#{record id}`.
     pub sk: String,
@@ -34,17 +37,14 @@ impl EventKey {
     }
 }
 
-/// `APP#{app id}#{YYYY-MM-DD}` / `EV#{record id}`. Both parts come from the record itself, so a
-/// re-delivered record always lands on the same key.
+/// `APP#{app id}#{YYYY-MM-DD}#{bucket}` / `EV#{record id}`. Every part comes from the record
+/// itself, so a re-delivered record always lands on the same key.
 pub fn event_key(event: &AuditEvent) -> EventKey {
+    let app_id = event.app_id.as_deref().unwrap_or(NO_APP);
     EventKey {
-        pk: app_day_pk(event.app_id.as_deref().unwrap_or(NO_APP), &day_of(event)),
+        pk: format!("APP#{app_id}#{}#{}", day_of(event), event_bucket(&event.id)),
         sk: format!("{EVENT_SK_PREFIX}{}", event.id),
     }
-}
-
-pub(crate) fn app_day_pk(app_id: &str, day: &str) -> String {
-    format!("APP#{app_id}#{day}")
 }
 
 /// The UTC day of the event, `YYYY-MM-DD`.
@@ -119,59 +119,163 @@ pub struct WriteOutcome {
     pub write_requests: u32,
 }
 
+impl WriteOutcome {
+    /// Adds another batch's counts.
+    pub fn add(&mut self, other: WriteOutcome) {
+        self.new += other.new;
+        self.duplicates += other.duplicates;
+        self.write_requests += other.write_requests;
+    }
+}
+
+/// A stored batch: its counts, and for each event (in the batch's order) whether the blob
+/// storing it owns it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct StoredBatch {
+    /// The counts.
+    pub outcome: WriteOutcome,
+    /// `owned[i]`: event `i` was written by this call, or was already stored with this blob's
+    /// `content_id` (an earlier attempt of the same blob).
+    pub owned: Vec<bool>,
+}
+
 impl Store {
-    /// Stores the events that are not stored yet. Existence is read first (a read costs less
-    /// than a write, and re-deliveries are common), then only the missing ones are written:
-    /// an event is never written twice except in a race between two blobs holding it, where
-    /// the second write is an identical overwrite.
+    /// Stores the events that are not stored yet and reports which the blob `content_id` owns.
+    /// Existence (with the storing blob) is read first, then only the missing are written, both
+    /// under the events' stripes of `locks`: of two blobs in flight holding one record, exactly
+    /// one finds it missing.
     pub async fn write_new_events(
         &self,
         events: &[AuditEvent],
         content_id: &str,
-    ) -> Result<WriteOutcome, StoreError> {
-        let mut outcome = WriteOutcome::default();
+        locks: &KeyLocks,
+    ) -> Result<StoredBatch, StoreError> {
+        let mut stored = StoredBatch::default();
         for chunk in events.chunks(BATCH_WRITE_MAX) {
-            let mut seen = HashSet::new();
-            let mut unique = Vec::with_capacity(chunk.len());
-            for event in chunk {
-                if seen.insert(event_key(event)) {
-                    unique.push(event);
-                } else {
-                    outcome.duplicates += 1;
-                }
-            }
-            let keys: Vec<Item> = unique.iter().map(|e| event_key(e).to_item()).collect();
-            let existing: HashSet<(String, String)> = self
-                .batch_existing(&self.events_table, keys)
-                .await?
-                .iter()
-                .filter_map(|item| {
-                    Some((
-                        super::get_s(item, "pk")?.to_string(),
-                        super::get_s(item, "sk")?.to_string(),
-                    ))
-                })
-                .collect();
-            let mut items = Vec::new();
-            for event in unique {
-                let key = event_key(event);
-                if existing.contains(&(key.pk, key.sk)) {
-                    outcome.duplicates += 1;
-                } else {
-                    items.push(event_item(event, content_id));
-                }
-            }
-            let written = items.len() as u64;
+            let keys: Vec<EventKey> = chunk.iter().map(event_key).collect();
+            let _held = locks.lock(keys.iter()).await;
+            let owners = self.stored_owners(&keys).await?;
+            let (items, outcome, owned) = plan_writes(chunk, &keys, &owners, content_id);
+            stored.outcome.add(outcome);
             if !items.is_empty() {
-                outcome.write_requests += self.put_all(&self.events_table, items).await?;
+                stored.outcome.write_requests += self.put_all(&self.events_table, items).await?;
             }
-            outcome.new += written;
+            stored.owned.extend(owned);
         }
-        Ok(outcome)
+        Ok(stored)
     }
+
+    /// The blob that stored each of `keys` that is stored, by key.
+    async fn stored_owners(
+        &self,
+        keys: &[EventKey],
+    ) -> Result<HashMap<EventKey, String>, StoreError> {
+        let mut distinct: Vec<&EventKey> = keys.iter().collect();
+        distinct.sort_by(|a, b| (&a.pk, &a.sk).cmp(&(&b.pk, &b.sk)));
+        distinct.dedup();
+        let lookup = distinct.iter().map(|k| k.to_item()).collect();
+        let found = self
+            .batch_get(&self.events_table, lookup, "pk, sk, content_id")
+            .await?;
+        Ok(found
+            .iter()
+            .filter_map(|item| {
+                let key = EventKey {
+                    pk: get_s(item, "pk")?.to_string(),
+                    sk: get_s(item, "sk")?.to_string(),
+                };
+                Some((
+                    key,
+                    get_s(item, "content_id").unwrap_or_default().to_string(),
+                ))
+            })
+            .collect())
+    }
+}
+
+/// Which events of a chunk to write and which the blob owns. A record repeated in the chunk is
+/// written once; every copy is owned alike (the contribution counts record ids, not copies).
+fn plan_writes(
+    chunk: &[AuditEvent],
+    keys: &[EventKey],
+    owners: &HashMap<EventKey, String>,
+    content_id: &str,
+) -> (Vec<Item>, WriteOutcome, Vec<bool>) {
+    let mut outcome = WriteOutcome::default();
+    let mut written: HashSet<&EventKey> = HashSet::new();
+    let mut items = Vec::new();
+    let mut owned = Vec::with_capacity(chunk.len());
+    for (event, key) in chunk.iter().zip(keys) {
+        match owners.get(key) {
+            Some(owner) => {
+                outcome.duplicates += 1;
+                owned.push(owner == content_id);
+            }
+            None if written.insert(key) => {
+                outcome.new += 1;
+                items.push(event_item(event, content_id));
+                owned.push(true);
+            }
+            None => {
+                outcome.duplicates += 1;
+                owned.push(true);
+            }
+        }
+    }
+    (items, outcome, owned)
 }
 
 /// Whether an event feeds the usage summaries (a Power App with an id).
 pub fn is_app_event(event: &AuditEvent) -> bool {
     event.app_kind == AppKind::PowerApp && event.app_id.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn event(id: &str) -> AuditEvent {
+        AuditEvent {
+            id: id.into(),
+            creation_time: datetime!(2026-11-24 10:00 UTC),
+            operation: "LaunchPowerApp".into(),
+            workload: "PowerApps".into(),
+            record_type: 45,
+            app_id: Some("a".into()),
+            app_kind: AppKind::PowerApp,
+            app_display_name: None,
+            environment_id: None,
+            user_upn: Some("ana@contoso.com".into()),
+            user_key: None,
+            result_status: None,
+            client_ip: None,
+            raw: "{}".into(),
+        }
+    }
+
+    #[test]
+    fn the_key_comes_from_the_record_alone() {
+        let key = event_key(&event("foobar"));
+        assert_eq!(
+            key.pk,
+            format!("APP#a#2026-11-24#{}", 0x8594_4171_f739_67e8_u64 % 8)
+        );
+        assert_eq!(key.sk, "EV#foobar");
+    }
+
+    #[test]
+    fn a_blob_owns_what_it_writes_and_what_it_wrote_before_but_not_another_blobs() {
+        let chunk = [event("new"), event("mine"), event("theirs"), event("new")];
+        let keys: Vec<EventKey> = chunk.iter().map(event_key).collect();
+        let owners = HashMap::from([
+            (keys[1].clone(), "blob-a".to_string()),
+            (keys[2].clone(), "blob-b".to_string()),
+        ]);
+        let (items, outcome, owned) = plan_writes(&chunk, &keys, &owners, "blob-a");
+        assert_eq!(items.len(), 1);
+        assert_eq!(get_s(&items[0], "content_id"), Some("blob-a"));
+        assert_eq!((outcome.new, outcome.duplicates), (1, 3));
+        assert_eq!(owned, [true, true, false, true]);
+    }
 }

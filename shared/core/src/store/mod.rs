@@ -2,12 +2,16 @@
 //!
 //! * the **events table** (`AUDIT_LOGS_TABLE`) holds the events and the usage summaries;
 //! * the **state table** (`AUDIT_LOGS_STATE_TABLE`) holds the sync's own bookkeeping:
-//!   watermarks, the ledger of processed blobs (expiring with TTL), dirty markers and the
-//!   run lock.
+//!   watermarks, the ledger of processed blobs (expiring with TTL), the markers of applied
+//!   summary contributions (expiring with TTL) and the run lock.
 //!
 //! The key layout is described in docs/data-model.md.
 
+mod apply;
+mod contribution;
 mod events;
+mod locks;
+mod spread;
 mod state;
 mod usage;
 
@@ -16,14 +20,18 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 
+pub use apply::Applied;
+pub use contribution::{AppFacts, Contribution, DayPart, Written, user_of};
 pub use events::{
-    EVENT_SK_PREFIX, EventKey, NO_APP, WriteOutcome, day_of, event_item, event_key, is_app_event,
-    raw_record,
+    EVENT_SK_PREFIX, EventKey, NO_APP, StoredBatch, WriteOutcome, day_of, event_item, event_key,
+    is_app_event, raw_record,
 };
+pub use locks::{KEY_STRIPES, KeyLocks};
+pub use spread::{EVENT_BUCKETS, SUMMARY_BUCKETS, app_bucket, event_bucket, fnv1a64, user_bucket};
 pub use state::{LedgerEntry, LedgerStatus, Lock};
-pub use usage::{AppDay, AppMeta, DaySummary, USERS_PER_SHARD};
+pub use usage::{AppDay, AppMeta, DaySummary};
 
 use crate::retry::RetryPolicy;
 
@@ -71,6 +79,19 @@ pub enum StoreError {
         left: usize,
         /// Batch requests sent, the first one included.
         attempts: u32,
+    },
+    /// DynamoDB cancelled a summary transaction for a reason other than an existing marker,
+    /// a conflict or throttling, e.g. a validation error: the blob is left out of the ledger
+    /// and retried by the next run; if this repeats, the reason names what to fix.
+    #[error(
+        "DynamoDB cancelled the usage-summary transaction on {table:?} ({reason}); the blob is \
+         retried by the next run"
+    )]
+    TransactionCancelled {
+        /// The events table's name.
+        table: String,
+        /// The cancellation reason DynamoDB gave.
+        reason: String,
     },
     /// A stored item cannot be read back, e.g. a watermark that is not a time: something other
     /// than this product wrote it. Fix the item named, or delete it (without its watermark, a
@@ -219,22 +240,6 @@ impl Store {
         self.write_all(table, writes).await
     }
 
-    /// Deletes any number of items by key, 25 per BatchWriteItem. Returns the requests sent.
-    async fn delete_all(
-        &self,
-        table: &str,
-        keys: impl IntoIterator<Item = Item>,
-    ) -> Result<u32, StoreError> {
-        let writes = keys.into_iter().map(|key| {
-            let delete = DeleteRequest::builder()
-                .set_key(Some(key))
-                .build()
-                .expect("the key is set");
-            WriteRequest::builder().delete_request(delete).build()
-        });
-        self.write_all(table, writes).await
-    }
-
     async fn write_all(
         &self,
         table: &str,
@@ -248,9 +253,14 @@ impl Store {
         Ok(requests)
     }
 
-    /// Reads up to 100 keys with BatchGetItem (projection: the key), retrying `UnprocessedKeys`.
-    /// Returns the keys that exist.
-    async fn batch_existing(&self, table: &str, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+    /// Reads up to 100 keys with BatchGetItem (only the attributes of `projection`), retrying
+    /// `UnprocessedKeys`. Returns the items that exist.
+    async fn batch_get(
+        &self,
+        table: &str,
+        keys: Vec<Item>,
+        projection: &str,
+    ) -> Result<Vec<Item>, StoreError> {
         debug_assert!(keys.len() <= BATCH_GET_MAX);
         let started = std::time::Instant::now();
         let mut found = Vec::new();
@@ -260,7 +270,7 @@ impl Store {
             attempt += 1;
             let request = aws_sdk_dynamodb::types::KeysAndAttributes::builder()
                 .set_keys(Some(pending))
-                .projection_expression("pk, sk")
+                .projection_expression(projection)
                 .consistent_read(true)
                 .build()
                 .expect("keys are set");

@@ -1,11 +1,11 @@
-//! The sync's bookkeeping in the state table: watermarks, the ledger of processed blobs, dirty
-//! markers for summaries still to rebuild, and the lock that keeps runs from overlapping.
+//! The sync's bookkeeping in the state table: watermarks, the ledger of processed blobs, and the
+//! lock that keeps runs from overlapping. (The markers of applied summary contributions live
+//! here too; `apply.rs` writes them, in the same transaction as the counts they guard.)
 
 use std::collections::HashSet;
 
 use time::OffsetDateTime;
 
-use super::usage::AppDay;
 use super::{Item, Store, StoreError, get_s, is_conditional_failure, n, s};
 use audit_records::{UtcStyle, format_utc};
 
@@ -13,7 +13,7 @@ use crate::api::parse_api_time;
 
 /// How long a ledger entry outlives its blob's `contentExpiration`: past that the API cannot
 /// list the blob again, so the entry has nothing left to decide.
-const LEDGER_GRACE: time::Duration = time::Duration::days(1);
+pub(crate) const LEDGER_GRACE: time::Duration = time::Duration::days(1);
 
 /// How a blob was settled, as its ledger entry's `status` says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +148,7 @@ impl Store {
                     ])
                 })
                 .collect();
-            let found = self.batch_existing(&self.state_table, keys).await?;
+            let found = self.batch_get(&self.state_table, keys, "sk").await?;
             settled.extend(
                 found
                     .iter()
@@ -189,45 +189,6 @@ impl Store {
             ])
         });
         self.put_all(&self.state_table, items).await
-    }
-
-    /// Records that these app-days' summaries must be rebuilt. Written before the events, so a
-    /// crash between the two leaves the marker behind and the next run rebuilds them.
-    pub async fn mark_dirty(&self, app_days: &[AppDay]) -> Result<u32, StoreError> {
-        let items = app_days.iter().map(|ad| {
-            Item::from([
-                ("pk".into(), s("DIRTY")),
-                ("sk".into(), s(ad.marker_sk())),
-                ("app_id".into(), s(&ad.app_id)),
-                ("day".into(), s(&ad.day)),
-            ])
-        });
-        self.put_all(&self.state_table, items).await
-    }
-
-    /// Every app-day marked dirty: this run's, and any a crashed run left behind.
-    pub async fn dirty_app_days(&self) -> Result<Vec<AppDay>, StoreError> {
-        let items = self
-            .query_partition(&self.state_table, "DIRTY", None, None)
-            .await?;
-        Ok(items
-            .iter()
-            .filter_map(|i| {
-                Some(AppDay {
-                    app_id: get_s(i, "app_id")?.to_string(),
-                    day: get_s(i, "day")?.to_string(),
-                })
-            })
-            .collect())
-    }
-
-    /// Deletes the dirty markers of app-days whose summaries are rebuilt; returns the write
-    /// requests sent.
-    pub async fn clear_dirty(&self, app_days: &[AppDay]) -> Result<u32, StoreError> {
-        let keys = app_days
-            .iter()
-            .map(|ad| Item::from([("pk".into(), s("DIRTY")), ("sk".into(), s(ad.marker_sk()))]));
-        self.delete_all(&self.state_table, keys).await
     }
 
     /// Takes the run lock for `lease`, unless another live run holds it. Returns `None` when it

@@ -1,23 +1,21 @@
-//! Usage summaries, rebuilt from the stored events rather than incremented, so they are exact
-//! however often an app-day is rebuilt:
+//! The usage summaries as the report reads them, and their keys. They are kept incrementally
+//! (`apply.rs`), each blob adding what it owns, and spread over [`SUMMARY_BUCKETS`] partition
+//! keys per day so no single key takes a hot app's writes:
 //!
-//! * `DAY#{day}` / `APP#{app}#{shard}`: launches and the distinct (lower-cased) users of one
-//!   app on one UTC day; the users are split over shards of [`USERS_PER_SHARD`] to stay far
-//!   below DynamoDB's 400 KB item limit.
-//! * `APPS` / `APP#{app}`: per app, the last launch ever stored, the newest display name, and
-//!   whether (and when) the app was deleted.
+//! * `DAY#{day}#{bucket of app}` / `APP#{app}`: an app's launches that day and its newest launch;
+//! * `USERS#{day}#{bucket of app and user}` / `{app}#{user}`: one distinct (lower-cased) user of
+//!   an app that day;
+//! * `APPS#{bucket of app}` / `APP#{app}`: per app, the last launch ever stored, the newest
+//!   display name, and whether (and when) the app was deleted.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use futures::future::try_join_all;
 
-use super::events::app_day_pk;
-use super::{Item, Store, StoreError, get_n, get_s, is_conditional_failure, n, s};
+use super::spread::{SUMMARY_BUCKETS, app_bucket, user_bucket};
+use super::{Item, Store, StoreError, get_n, get_s};
 
-/// Users per summary item: at most ~100 bytes each, so a shard stays under ~300 KB.
-pub const USERS_PER_SHARD: usize = 3000;
-
-/// One app on one UTC day: the unit a usage summary covers and a dirty marker names.
+/// One app on one UTC day: the unit a counter covers and a contribution marker names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AppDay {
     /// The Power App's id, from its audit records (GUIDs lower-cased).
@@ -27,9 +25,38 @@ pub struct AppDay {
 }
 
 impl AppDay {
+    /// The sort key of this app-day's contribution markers.
     pub(crate) fn marker_sk(&self) -> String {
         format!("{}#{}", self.app_id, self.day)
     }
+
+    /// The key of this app-day's counter item.
+    pub(crate) fn counter_key(&self) -> Item {
+        key(
+            format!("DAY#{}#{}", self.day, app_bucket(&self.app_id)),
+            format!("APP#{}", self.app_id),
+        )
+    }
+
+    /// The key of the item saying `user` launched this app this day.
+    pub(crate) fn user_key(&self, user: &str) -> Item {
+        key(
+            format!("USERS#{}#{}", self.day, user_bucket(&self.app_id, user)),
+            format!("{}#{user}", self.app_id),
+        )
+    }
+}
+
+/// The key of an app's facts item.
+pub(crate) fn app_facts_key(app_id: &str) -> Item {
+    key(
+        format!("APPS#{}", app_bucket(app_id)),
+        format!("APP#{app_id}"),
+    )
+}
+
+fn key(pk: String, sk: String) -> Item {
+    Item::from([("pk".into(), super::s(pk)), ("sk".into(), super::s(sk))])
 }
 
 /// One app on one day, as the report reads it.
@@ -61,256 +88,45 @@ pub struct AppMeta {
     pub deleted_at: Option<String>,
 }
 
-/// What the events of one app-day add up to.
-#[derive(Debug, Default)]
-struct Tally {
-    launches: u64,
-    users: BTreeSet<String>,
-    last_launch: Option<String>,
-    /// The display name of the newest launch that carries one, with that launch's time.
-    name: Option<(String, String)>,
-    deleted_at: Option<String>,
-}
-
-impl Tally {
-    /// Keeps the newest of each per-app fact.
-    fn merge_facts(&mut self, other: Tally) {
-        if other.last_launch > self.last_launch {
-            self.last_launch = other.last_launch;
-        }
-        if other.name.as_ref().map(|(t, _)| t) > self.name.as_ref().map(|(t, _)| t) {
-            self.name = other.name;
-        }
-        if other.deleted_at > self.deleted_at {
-            self.deleted_at = other.deleted_at;
-        }
-    }
-}
-
-fn tally(items: &[Item]) -> Tally {
-    let mut t = Tally::default();
-    for item in items {
-        let operation = get_s(item, "operation").unwrap_or_default();
-        let time = get_s(item, "creation_time").unwrap_or_default().to_string();
-        if operation.eq_ignore_ascii_case("LaunchPowerApp") {
-            t.launches += 1;
-            // A launch without a UPN still has a user: fall back to the user key.
-            if let Some(user) = get_s(item, "user_lower").or_else(|| get_s(item, "user_key")) {
-                t.users.insert(user.to_lowercase());
-            }
-            if t.last_launch.as_ref().is_none_or(|last| *last < time) {
-                t.last_launch = Some(time.clone());
-            }
-            if let Some(name) = get_s(item, "app_name")
-                && t.name.as_ref().is_none_or(|(at, _)| *at < time)
-            {
-                t.name = Some((time, name.to_string()));
-            }
-        } else if operation.eq_ignore_ascii_case("DeletePowerApp")
-            && t.deleted_at.as_ref().is_none_or(|d| *d < time)
-        {
-            t.deleted_at = Some(time);
-        }
-    }
-    t
-}
-
-/// An update expression, its "only if newer" condition, and its values.
-type MaxUpdate = (
-    &'static str,
-    &'static str,
-    Vec<(&'static str, AttributeValue)>,
-);
-
 impl Store {
-    /// Rebuilds the day summaries of one app from its events, then its per-app facts, once.
-    /// One app's days are handled in sequence, so its `APPS` item is never updated by two
-    /// requests at once. Returns the write requests made.
-    pub async fn rebuild_app(&self, app_id: &str, days: &[String]) -> Result<u32, StoreError> {
-        let mut facts = Tally::default();
-        let mut writes = 0;
-        for day in days {
-            let app_day = AppDay {
-                app_id: app_id.to_string(),
-                day: day.clone(),
-            };
-            let (day_facts, day_writes) = self.rebuild_day_summary(&app_day).await?;
-            facts.merge_facts(day_facts);
-            writes += day_writes;
-        }
-        Ok(writes + self.update_app_facts(app_id, &facts).await?)
-    }
-
-    /// Writes the summary of one app-day from its events; returns what the day says about the
-    /// app as a whole.
-    async fn rebuild_day_summary(&self, app_day: &AppDay) -> Result<(Tally, u32), StoreError> {
-        let table = &self.events_table;
-        let items = self
-            .query_partition(
-                table,
-                &app_day_pk(&app_day.app_id, &app_day.day),
-                None,
-                Some("operation, creation_time, user_lower, user_key, app_name"),
-            )
-            .await?;
-        let t = tally(&items);
-        let mut writes = 0;
-        if t.launches > 0 {
-            let users: Vec<&String> = t.users.iter().collect();
-            let shards: Vec<&[&String]> = if users.is_empty() {
-                vec![&[][..]]
-            } else {
-                users.chunks(USERS_PER_SHARD).collect()
-            };
-            for (index, shard) in shards.iter().enumerate() {
-                let mut item = Item::from([
-                    ("pk".into(), s(format!("DAY#{}", app_day.day))),
-                    ("sk".into(), s(format!("APP#{}#{index:02}", app_day.app_id))),
-                    ("app_id".into(), s(&app_day.app_id)),
-                    ("day".into(), s(&app_day.day)),
-                    // The launch count lives on shard 0 only, so summing shards stays right.
-                    (
-                        "launches".into(),
-                        n(if index == 0 { t.launches } else { 0 }),
-                    ),
-                    ("user_count".into(), n(t.users.len())),
-                ]);
-                if !shard.is_empty() {
-                    item.insert(
-                        "users".into(),
-                        AttributeValue::Ss(shard.iter().map(|u| u.to_string()).collect()),
-                    );
-                }
-                if let Some(last) = &t.last_launch {
-                    item.insert("last_launch".into(), s(last));
-                }
-                self.client
-                    .put_item()
-                    .table_name(table)
-                    .set_item(Some(item))
-                    .send()
-                    .await
-                    .map_err(|err| StoreError::from_sdk("PutItem", table, err))?;
-                writes += 1;
-            }
-        }
-        Ok((t, writes))
-    }
-
-    async fn update_app_facts(&self, app_id: &str, t: &Tally) -> Result<u32, StoreError> {
-        let table = &self.events_table;
-        let mut writes = 0;
-        // Per-app facts only ever move forward in time, so each is a conditional "max" update:
-        // applying one twice, or out of order, changes nothing.
-        let pk = ("pk", s("APPS"));
-        let sk = ("sk", s(format!("APP#{app_id}")));
-        let updates: Vec<MaxUpdate> = [
-            t.last_launch.as_ref().map(|last| {
-                (
-                    "SET app_id = :app, last_launched = :t",
-                    "attribute_not_exists(last_launched) OR last_launched < :t",
-                    vec![(":t", s(last))],
-                )
-            }),
-            t.name.as_ref().map(|(at, name)| {
-                (
-                    "SET app_id = :app, app_name = :name, name_time = :t",
-                    "attribute_not_exists(name_time) OR name_time < :t",
-                    vec![(":t", s(at)), (":name", s(name))],
-                )
-            }),
-            t.deleted_at.as_ref().map(|at| {
-                (
-                    "SET app_id = :app, deleted_at = :t",
-                    "attribute_not_exists(deleted_at) OR deleted_at < :t",
-                    vec![(":t", s(at))],
-                )
-            }),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        for (expression, condition, values) in updates {
-            let mut request = self
-                .client
-                .update_item()
-                .table_name(table)
-                .key(pk.0, pk.1.clone())
-                .key(sk.0, sk.1.clone())
-                .update_expression(expression)
-                .condition_expression(condition)
-                .expression_attribute_values(":app", s(app_id));
-            for (name, value) in values {
-                request = request.expression_attribute_values(name, value);
-            }
-            match request.send().await {
-                Ok(_) => writes += 1,
-                Err(err) if is_conditional_failure(&err) => writes += 1,
-                Err(err) => return Err(StoreError::from_sdk("UpdateItem", table, err)),
-            }
-        }
-        Ok(writes)
-    }
-
-    /// The summaries of every app on one day.
+    /// The summaries of every app on one day, by app id: 16 counter and 16 user Queries, at once.
     pub async fn day_summaries(&self, day: &str) -> Result<Vec<DaySummary>, StoreError> {
-        self.day_summaries_from(day, None).await
+        let counters =
+            (0..SUMMARY_BUCKETS).map(|b| self.events_query(format!("DAY#{day}#{b}"), None));
+        let users =
+            (0..SUMMARY_BUCKETS).map(|b| self.events_query(format!("USERS#{day}#{b}"), None));
+        let (counters, users) = futures::try_join!(try_join_all(counters), try_join_all(users))?;
+        Ok(merge(day, counters.concat(), users.concat(), None))
     }
 
-    /// The summary of one app on one day.
+    /// The summary of one app on one day: its counter, and its users from each user bucket
+    /// (a sort-key range on the app).
     pub async fn app_day_summary(
         &self,
         day: &str,
         app_id: &str,
     ) -> Result<Vec<DaySummary>, StoreError> {
-        self.day_summaries_from(day, Some(app_id)).await
+        let app_day = AppDay {
+            app_id: app_id.to_string(),
+            day: day.to_string(),
+        };
+        let counter_key = app_day.counter_key();
+        let counter_pk = get_s(&counter_key, "pk").unwrap_or_default().to_string();
+        let sk = format!("APP#{app_id}");
+        let prefix = (format!("{app_id}#"), format!("{app_id}#\u{10FFFF}"));
+        let counter = self.events_query(counter_pk, Some((sk.clone(), sk)));
+        let users = (0..SUMMARY_BUCKETS)
+            .map(|b| self.events_query(format!("USERS#{day}#{b}"), Some(prefix.clone())));
+        let (counter, users) = futures::try_join!(counter, try_join_all(users))?;
+        Ok(merge(day, counter, users.concat(), Some(app_id)))
     }
 
-    async fn day_summaries_from(
-        &self,
-        day: &str,
-        app_id: Option<&str>,
-    ) -> Result<Vec<DaySummary>, StoreError> {
-        let pk = format!("DAY#{day}");
-        let range = app_id.map(|app| (format!("APP#{app}#"), format!("APP#{app}#\u{10FFFF}")));
-        let items = self
-            .query_partition(
-                &self.events_table,
-                &pk,
-                range.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),
-                None,
-            )
-            .await?;
-        let mut summaries: Vec<DaySummary> = Vec::new();
-        for item in items {
-            let Some(app) = get_s(&item, "app_id") else {
-                continue;
-            };
-            if summaries.last().is_none_or(|last| last.app_id != app) {
-                summaries.push(DaySummary {
-                    app_id: app.to_string(),
-                    day: day.to_string(),
-                    ..DaySummary::default()
-                });
-            }
-            let summary = summaries.last_mut().expect("pushed above");
-            summary.launches += get_n(&item, "launches").unwrap_or(0) as u64;
-            if let Some(users) = item.get("users").and_then(|v| v.as_ss().ok()) {
-                summary.users.extend(users.iter().cloned());
-            }
-            if let Some(last) = get_s(&item, "last_launch") {
-                summary.last_launch = Some(last.to_string());
-            }
-        }
-        Ok(summaries)
-    }
-
-    /// Every app ever launched or deleted.
+    /// Every app ever launched or deleted: one Query per facts bucket, at once.
     pub async fn apps(&self) -> Result<Vec<AppMeta>, StoreError> {
-        let items = self
-            .query_partition(&self.events_table, "APPS", None, None)
-            .await?;
-        Ok(items
+        let buckets = (0..SUMMARY_BUCKETS).map(|b| self.events_query(format!("APPS#{b}"), None));
+        let mut apps: Vec<AppMeta> = try_join_all(buckets)
+            .await?
+            .concat()
             .iter()
             .filter_map(|item| {
                 Some(AppMeta {
@@ -320,6 +136,108 @@ impl Store {
                     deleted_at: get_s(item, "deleted_at").map(str::to_string),
                 })
             })
-            .collect())
+            .collect();
+        apps.sort_by(|a, b| a.app_id.cmp(&b.app_id));
+        Ok(apps)
+    }
+
+    async fn events_query(
+        &self,
+        pk: String,
+        sk_range: Option<(String, String)>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let range = sk_range.as_ref().map(|(a, b)| (a.as_str(), b.as_str()));
+        self.query_partition(&self.events_table, &pk, range, None)
+            .await
+    }
+}
+
+/// One day's counters and user items as summaries, by app id. The app is read from the items'
+/// `app_id`, never parsed from a key, so an app id holding `#` cannot be mistaken for another.
+fn merge(day: &str, counters: Vec<Item>, users: Vec<Item>, only: Option<&str>) -> Vec<DaySummary> {
+    let mut by_app: BTreeMap<String, DaySummary> = BTreeMap::new();
+    let mut entry = |app: &str| {
+        by_app.entry(app.to_string()).or_insert_with(|| DaySummary {
+            app_id: app.to_string(),
+            day: day.to_string(),
+            ..DaySummary::default()
+        });
+    };
+    fn wanted<'a>(item: &'a Item, only: Option<&str>) -> Option<&'a str> {
+        get_s(item, "app_id").filter(|app| only.is_none_or(|o| o == *app))
+    }
+    for item in counters.iter().chain(&users) {
+        if let Some(app) = wanted(item, only) {
+            entry(app);
+        }
+    }
+    for item in &counters {
+        if let Some(summary) = wanted(item, only).and_then(|app| by_app.get_mut(app)) {
+            summary.launches += get_n(item, "launches").unwrap_or(0).max(0) as u64;
+            summary.last_launch = get_s(item, "last_launch").map(str::to_string);
+        }
+    }
+    for item in &users {
+        if let (Some(summary), Some(user)) = (
+            wanted(item, only).and_then(|app| by_app.get_mut(app)),
+            get_s(item, "user"),
+        ) {
+            summary.users.insert(user.to_string());
+        }
+    }
+    by_app.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{n, s};
+
+    fn item(pairs: &[(&str, aws_sdk_dynamodb::types::AttributeValue)]) -> Item {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn counters_and_users_merge_by_app_and_a_lookalike_app_is_not_mixed_in() {
+        let counters = vec![
+            item(&[
+                ("app_id", s("a")),
+                ("launches", n(3)),
+                ("last_launch", s("2026-11-24T10:00:00Z")),
+            ]),
+            item(&[("app_id", s("a#b")), ("launches", n(1))]),
+        ];
+        let users = vec![
+            item(&[("app_id", s("a")), ("user", s("ana"))]),
+            item(&[("app_id", s("a")), ("user", s("ben"))]),
+            item(&[("app_id", s("a#b")), ("user", s("cho"))]),
+        ];
+        let all = merge("2026-11-24", counters.clone(), users.clone(), None);
+        assert_eq!(all.len(), 2);
+        assert_eq!((all[0].launches, all[0].users.len()), (3, 2));
+        let one = merge("2026-11-24", counters, users, Some("a"));
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].last_launch.as_deref(), Some("2026-11-24T10:00:00Z"));
+        assert!(!one[0].users.contains("cho"));
+    }
+
+    #[test]
+    fn a_day_spreads_over_its_buckets() {
+        let day = |app: &str| AppDay {
+            app_id: app.into(),
+            day: "2026-11-24".into(),
+        };
+        let pks: BTreeSet<String> = (0..1000)
+            .map(|i| {
+                get_s(&day("hot").user_key(&format!("u{i}")), "pk")
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(pks.len(), SUMMARY_BUCKETS as usize);
+        assert!(pks.iter().all(|pk| pk.starts_with("USERS#2026-11-24#")));
     }
 }

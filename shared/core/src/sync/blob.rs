@@ -1,11 +1,11 @@
-//! One blob: fetched, streamed through the parser, its kept events stored in batches.
+//! One blob: fetched, streamed through the parser, its kept events stored in batches, then its
+//! contribution to the usage summaries applied.
 //!
 //! The body is never held whole: a blocking task parses it record by record from the network
 //! stream and hands kept events over a small channel to the writer, so memory per blob is a
-//! few batches whatever the blob's size.
+//! few batches whatever the blob's size (plus its contribution: the ids of the launches it
+//! owns and its distinct users).
 
-use std::collections::HashSet;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use audit_records::{AuditEvent, BlobCount, classify_blob};
@@ -15,8 +15,9 @@ use tokio::task::JoinHandle;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use super::Syncer;
+pub(crate) use super::contribution::RunShared;
 use crate::api::ContentBlob;
-use crate::store::{AppDay, BATCH_WRITE_MAX, StoreError, WriteOutcome, day_of, is_app_event};
+use crate::store::{BATCH_WRITE_MAX, Contribution, StoreError, WriteOutcome};
 
 /// Attempts for a blob whose body broke off (a cut connection, a truncated reply).
 const BLOB_ATTEMPTS: u32 = 3;
@@ -33,20 +34,6 @@ impl std::fmt::Display for WriterStopped {
 }
 
 impl std::error::Error for WriterStopped {}
-
-/// State shared by the blob tasks of one run.
-#[derive(Default)]
-pub(crate) struct RunShared {
-    /// App-days marked dirty since the last rebuild (no need to mark them again).
-    pub(crate) marked: Mutex<HashSet<AppDay>>,
-}
-
-impl RunShared {
-    /// Forgets which app-days are marked: a rebuild is about to clear their markers.
-    pub(crate) fn forget_marked(&self) {
-        self.marked.lock().expect("not poisoned").clear();
-    }
-}
 
 pub(crate) enum BlobResult {
     Done {
@@ -122,7 +109,10 @@ impl Syncer {
         shared: &RunShared,
     ) -> Result<(BlobCount, WriteOutcome), StreamFailure> {
         let (parser, receiver) = self.spawn_parser(response);
-        let (write, store_error) = self.store_events(receiver, blob, shared).await;
+        let mut contribution = Contribution::default();
+        let (mut write, store_error) = self
+            .store_events(receiver, blob, shared, &mut contribution)
+            .await;
         let (parsed, count) = parser
             .await
             .map_err(|err| StreamFailure::Body(format!("the parser task failed: {err}")))?;
@@ -130,6 +120,11 @@ impl Syncer {
             return Err(StreamFailure::Store(err));
         }
         parsed.map_err(StreamFailure::Body)?;
+        // Only a blob stored whole contributes: a partial attempt's counts would be too low.
+        write.write_requests += self
+            .apply_contribution(blob, &contribution, shared)
+            .await
+            .map_err(StreamFailure::Store)?;
         Ok((count, write))
     }
 
@@ -162,6 +157,7 @@ impl Syncer {
         mut receiver: mpsc::Receiver<AuditEvent>,
         blob: &ContentBlob,
         shared: &RunShared,
+        contribution: &mut Contribution,
     ) -> (WriteOutcome, Option<StoreError>) {
         let mut write = WriteOutcome::default();
         let mut batch = Vec::with_capacity(BATCH_WRITE_MAX);
@@ -169,7 +165,7 @@ impl Syncer {
             batch.push(event);
             if batch.len() == BATCH_WRITE_MAX
                 && let Err(err) = self
-                    .store_batch(&mut batch, &blob.content_id, shared, &mut write)
+                    .store_batch(&mut batch, blob, shared, &mut write, contribution)
                     .await
             {
                 return (write, Some(err));
@@ -178,49 +174,33 @@ impl Syncer {
         let store_error = if batch.is_empty() {
             None
         } else {
-            self.store_batch(&mut batch, &blob.content_id, shared, &mut write)
+            self.store_batch(&mut batch, blob, shared, &mut write, contribution)
                 .await
                 .err()
         };
         (write, store_error)
     }
 
-    /// Marks the batch's app-days dirty (first), then stores its new events.
+    /// Stores the batch's new events and adds the batch to the blob's contribution.
     async fn store_batch(
         &self,
         batch: &mut Vec<AuditEvent>,
-        content_id: &str,
+        blob: &ContentBlob,
         shared: &RunShared,
         write: &mut WriteOutcome,
+        contribution: &mut Contribution,
     ) -> Result<(), StoreError> {
-        let fresh = unmarked_app_days(batch, &shared.marked.lock().expect("not poisoned"));
-        if !fresh.is_empty() {
-            write.write_requests += self.store.mark_dirty(&fresh).await?;
-            shared.marked.lock().expect("not poisoned").extend(fresh);
+        let stored = self
+            .store
+            .write_new_events(batch, &blob.content_id, &shared.locks)
+            .await?;
+        write.add(stored.outcome);
+        for (event, owned) in batch.iter().zip(stored.owned) {
+            contribution.add(event, owned);
         }
-        let outcome = self.store.write_new_events(batch, content_id).await?;
-        write.new += outcome.new;
-        write.duplicates += outcome.duplicates;
-        write.write_requests += outcome.write_requests;
         batch.clear();
         Ok(())
     }
-}
-
-/// The app-days of `batch`'s app events not yet marked dirty, each once.
-fn unmarked_app_days(batch: &[AuditEvent], marked: &HashSet<AppDay>) -> Vec<AppDay> {
-    let mut fresh: Vec<AppDay> = batch
-        .iter()
-        .filter(|e| is_app_event(e))
-        .map(|e| AppDay {
-            app_id: e.app_id.clone().expect("app events have an id"),
-            day: day_of(e),
-        })
-        .filter(|ad| !marked.contains(ad))
-        .collect();
-    fresh.sort();
-    fresh.dedup();
-    fresh
 }
 
 /// Malformed records are stored around, not failed on; the log says which and why.
@@ -240,53 +220,4 @@ fn log_rejections(blob: &ContentBlob, count: &BlobCount) {
         samples = ?samples,
         "malformed records rejected; the rest of the blob was stored"
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use audit_records::AppKind;
-    use time::macros::datetime;
-
-    fn event(app_id: &str, kind: AppKind, time: time::OffsetDateTime) -> AuditEvent {
-        AuditEvent {
-            id: format!("{app_id}-{time}"),
-            creation_time: time,
-            operation: "LaunchPowerApp".into(),
-            workload: "PowerApps".into(),
-            record_type: 45,
-            app_id: Some(app_id.into()),
-            app_kind: kind,
-            app_display_name: None,
-            environment_id: None,
-            user_upn: None,
-            user_key: None,
-            result_status: None,
-            client_ip: None,
-            raw: "{}".into(),
-        }
-    }
-
-    fn app_day(app_id: &str, day: &str) -> AppDay {
-        AppDay {
-            app_id: app_id.into(),
-            day: day.into(),
-        }
-    }
-
-    #[test]
-    fn only_app_days_not_yet_marked_are_marked_each_once() {
-        let batch = [
-            event("b", AppKind::PowerApp, datetime!(2026-11-24 10:00 UTC)),
-            event("a", AppKind::PowerApp, datetime!(2026-11-24 11:00 UTC)),
-            event("b", AppKind::PowerApp, datetime!(2026-11-24 12:00 UTC)),
-            event("c", AppKind::PowerApp, datetime!(2026-11-23 23:59 UTC)),
-            event("flow", AppKind::Flow, datetime!(2026-11-24 10:00 UTC)),
-        ];
-        let marked = HashSet::from([app_day("c", "2026-11-23")]);
-        assert_eq!(
-            unmarked_app_days(&batch, &marked),
-            [app_day("a", "2026-11-24"), app_day("b", "2026-11-24")]
-        );
-    }
 }

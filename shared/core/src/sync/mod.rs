@@ -5,6 +5,7 @@
 //! This file is the run's outline; each step lives in the file that names it.
 
 mod blob;
+mod contribution;
 mod error;
 mod ledger;
 mod list;
@@ -12,7 +13,6 @@ mod lock;
 mod mode;
 mod plan;
 mod process;
-mod rebuild;
 mod settings;
 mod stop;
 mod summary;
@@ -85,7 +85,7 @@ impl Syncer {
         result
     }
 
-    /// Every content type in turn, then the usage summaries of what changed.
+    /// Every content type in turn; each blob updates the usage summaries as it completes.
     async fn run_locked(
         &self,
         mode: &Mode,
@@ -100,7 +100,7 @@ impl Syncer {
             self.sync_content_type(content_type, mode, stop, &shared, &mut summary)
                 .await?;
         }
-        self.rebuild_summaries(stop, &mut summary).await;
+        shared.note(&mut summary);
         let api_after = self.api.counters().snapshot();
         summary.finish(&api_before, &api_after, started.elapsed());
         Ok(summary)
@@ -147,10 +147,6 @@ impl Syncer {
                 self.store_watermark(ct, current, after).await?;
                 watermark = Some(after);
             }
-            // The rebuild clears the markers it finds, so an app-day that a later window touches
-            // again must be marked again.
-            shared.forget_marked();
-            self.rebuild_summaries(stop, summary).await;
             if end != WindowEnd::Listed {
                 break;
             }

@@ -69,9 +69,14 @@ pub struct Summary {
     /// Kept events already stored (the overlap, a retried blob, or the service re-delivering a
     /// record), not written again.
     pub duplicates: u64,
-    /// App-day usage summaries rebuilt from the events and cleared of their dirty marker.
+    /// App-day launch counts added to the usage summaries: one per app-day of each blob that
+    /// stored launches it owns (its users and facts are written with it).
     pub summaries_rebuilt: u64,
-    /// App-days still marked dirty: the next run rebuilds them.
+    /// App-day launch counts a blob found already added by an earlier attempt of its own (a run
+    /// stopped between the count and the ledger), and did not add again.
+    pub summaries_already_applied: u64,
+    /// Blobs whose events are stored but whose contribution to the summaries failed; they are
+    /// left out of the ledger (counted in `blobs_failed`) and the next run applies it.
     pub summaries_pending: u64,
     /// HTTP requests sent to the Management Activity API, listings and blob fetches, retries
     /// included (Entra token requests are not).
@@ -82,7 +87,7 @@ pub struct Summary {
     /// Tokens renewed because the API refused one with a 401 (renewals before expiry are not
     /// counted).
     pub token_renewals: u64,
-    /// DynamoDB write requests for events, ledger entries, dirty markers and summaries, retries
+    /// DynamoDB write requests for events, ledger entries and summaries, retries
     /// of unprocessed items included: the run's write cost (the watermark and the lock are not
     /// counted).
     pub dynamodb_write_requests: u64,
@@ -174,6 +179,7 @@ impl Summary {
             events_new = self.events_new,
             duplicates = self.duplicates,
             summaries_rebuilt = self.summaries_rebuilt,
+            summaries_already_applied = self.summaries_already_applied,
             summaries_pending = self.summaries_pending,
             api_requests = self.api_requests,
             throttled_retries = self.throttled_retries,

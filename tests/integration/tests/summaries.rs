@@ -1,0 +1,279 @@
+//! The usage summaries kept incrementally, end to end: a contribution applied twice counts once
+//! (moto's TransactWriteItems and its cancellation reasons, read by the store), two blobs racing
+//! for one record give it one owner, and a hot app-day with thousands of users, records
+//! re-delivered across blobs in flight together and runs killed midway ends with exactly the
+//! truth in the table and in the report.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use audit_core::store::{AppDay, Contribution, DayPart, KeyLocks, Store, Written, event_item};
+use audit_records::{AppKind, AuditEvent};
+use common::{FUNCTION, Fixture, comparable, expected_report, small_tenant};
+use integration_tests::{function_binary, invoke, scan_all, with_vars};
+use o365_emulator::{ContentType, EmulatorConfig, GeneratorConfig};
+use rand::{RngExt, SeedableRng};
+use serde_json::{Value, json};
+
+const HOT_APP: &str = "b0b0b0b0-0000-4000-8000-000000000001";
+const COLD_APP: &str = "b0b0b0b0-0000-4000-8000-000000000002";
+
+async fn store(fx: &Fixture) -> Store {
+    Store::new(
+        &fx.moto.sdk_config().await,
+        &fx.tables.events,
+        &fx.tables.state,
+    )
+}
+
+fn quiet_tenant() -> EmulatorConfig {
+    EmulatorConfig {
+        generator: GeneratorConfig {
+            hours_before: 2,
+            ..small_tenant().generator
+        },
+        ..small_tenant()
+    }
+}
+
+fn launch_event(id: &str) -> AuditEvent {
+    AuditEvent {
+        id: id.into(),
+        creation_time: time::macros::datetime!(2026-11-24 10:00 UTC),
+        operation: "LaunchPowerApp".into(),
+        workload: "PowerApps".into(),
+        record_type: 45,
+        app_id: Some(HOT_APP.into()),
+        app_kind: AppKind::PowerApp,
+        app_display_name: None,
+        environment_id: None,
+        user_upn: Some("ana@contoso.com".into()),
+        user_key: None,
+        result_status: None,
+        client_ip: None,
+        raw: "{}".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_contribution_applied_twice_counts_once() {
+    let fx = Fixture::new(quiet_tenant()).await;
+    let store = store(&fx).await;
+    let day = |app: &str| AppDay {
+        app_id: app.into(),
+        day: "2026-11-24".into(),
+    };
+    let part = |ids: &[&str]| DayPart {
+        owned: ids.iter().map(|s| s.to_string()).collect(),
+        users: BTreeSet::from(["ana@contoso.com".to_string()]),
+        last_launch: Some("2026-11-24T10:00:00Z".into()),
+    };
+    let mut contribution = Contribution::default();
+    contribution
+        .days
+        .insert(day(HOT_APP), part(&["1", "2", "3"]));
+    let expires = time::OffsetDateTime::now_utc() + time::Duration::days(8);
+
+    let first = store
+        .apply_contribution("blob-1", expires, &contribution, &Written::default())
+        .await
+        .unwrap();
+    assert_eq!((first.counted, first.already_counted), (1, 0));
+
+    // The same blob again after a crash, with one more app-day this time in the same
+    // transaction: the counted pair is dropped on its marker, the new one is counted.
+    contribution.days.insert(day(COLD_APP), part(&["4"]));
+    let again = store
+        .apply_contribution("blob-1", expires, &contribution, &Written::default())
+        .await
+        .unwrap();
+    assert_eq!((again.counted, again.already_counted), (1, 1), "{again:?}");
+    assert!(again.write_requests >= 2, "cancelled, then sent again");
+
+    let hot = store.app_day_summary("2026-11-24", HOT_APP).await.unwrap();
+    assert_eq!(hot.len(), 1);
+    assert_eq!(hot[0].launches, 3);
+    assert_eq!(hot[0].users.len(), 1);
+    assert_eq!(hot[0].last_launch.as_deref(), Some("2026-11-24T10:00:00Z"));
+    let all = store.day_summaries("2026-11-24").await.unwrap();
+    let launches: Vec<u64> = all.iter().map(|s| s.launches).collect();
+    assert_eq!(launches, [3, 1]);
+}
+
+#[tokio::test]
+async fn two_blobs_racing_for_one_record_give_it_exactly_one_owner() {
+    let fx = Fixture::new(quiet_tenant()).await;
+    let store = store(&fx).await;
+    let locks = KeyLocks::default();
+    for round in 0..20 {
+        let events: Vec<AuditEvent> = (0..25)
+            .map(|i| launch_event(&format!("race-{round}-{i}")))
+            .collect();
+        let (a, b) = futures::join!(
+            store.write_new_events(&events, "blob-a", &locks),
+            store.write_new_events(&events, "blob-b", &locks),
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        for i in 0..events.len() {
+            assert!(
+                a.owned[i] ^ b.owned[i],
+                "round {round}, event {i}: one owner"
+            );
+        }
+        assert_eq!(a.outcome.new + b.outcome.new, 25);
+        // The owner recognises its own events on a second attempt; the other never does.
+        let again = store
+            .write_new_events(&events, "blob-a", &locks)
+            .await
+            .unwrap();
+        assert_eq!(again.owned, a.owned);
+        assert_eq!(again.outcome.new, 0);
+    }
+    // What was stored names the owner.
+    let item = event_item(&launch_event("x"), "blob-a");
+    assert_eq!(item["content_id"].as_s().unwrap(), "blob-a");
+}
+
+/// A launch of the hot or the cold app, `minutes_ago` before now, by user number `user`.
+fn launch(id: u64, app: &str, user: u64, time: &str) -> Value {
+    // Mixed case: the same user must count once.
+    let upn = if id % 3 == 0 {
+        format!("User{user}@Contoso.com")
+    } else {
+        format!("user{user}@contoso.com")
+    };
+    json!({"Id": format!("c0c0c0c0-0000-4000-8000-{id:012}"), "RecordType": 45, "CreationTime": time,
+           "Operation": "LaunchPowerApp", "Workload": "PowerApps", "UserId": upn, "AppName": app,
+           "AppDisplayName": format!("App {}", &app[34..])})
+}
+
+/// Sixteen blobs (one run's worth in flight at once) of a hot app-day with 2,500 users, each
+/// blob also carrying records of its neighbours and of earlier blobs.
+fn hot_app_day(fx: &Fixture) -> usize {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20261124);
+    let now = fx.tenant.now();
+    let time = |minutes: i64| {
+        (now - time::Duration::minutes(minutes))
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second]"
+            ))
+            .unwrap()
+    };
+    let mut all: Vec<Value> = Vec::new();
+    let mut serial = 0;
+    for blob in 0..16 {
+        let mut records = Vec::new();
+        for _ in 0..250 {
+            serial += 1;
+            let app = if rng.random_bool(0.9) {
+                HOT_APP
+            } else {
+                COLD_APP
+            };
+            let record = launch(
+                serial,
+                app,
+                rng.random_range(0..2500),
+                &time(rng.random_range(5..120)),
+            );
+            records.push(record.clone());
+            all.push(record);
+        }
+        // Re-deliveries: some records again in this blob, and in the next ones.
+        for _ in 0..40 {
+            records.push(all[rng.random_range(0..all.len())].clone());
+        }
+        fx.tenant.add_blob(
+            ContentType::General,
+            now - time::Duration::minutes(30 - blob),
+            None,
+            records,
+        );
+    }
+    all.len()
+}
+
+async fn kill_midway(env: &[(String, String)], after: Duration) {
+    let mut child = tokio::process::Command::new(function_binary(FUNCTION))
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .arg("{}")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(after).await;
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hot_app_day_killed_midway_ends_with_exactly_the_truth() {
+    let fx = Fixture::new(quiet_tenant()).await;
+    let distinct = hot_app_day(&fx);
+    let env = with_vars(fx.env.clone(), &[("AUDIT_LOGS_CONCURRENCY", "16")]);
+
+    for after in [1500, 4000] {
+        kill_midway(&env, Duration::from_millis(after)).await;
+    }
+    let mut runs = Vec::new();
+    loop {
+        let run = invoke(FUNCTION, &env, &json!({})).await;
+        let reply = run.ok().clone();
+        runs.push(reply.clone());
+        if reply["complete"] == json!(true) {
+            break;
+        }
+        assert!(runs.len() < 4, "no complete run: {reply}");
+    }
+    let last = runs.last().unwrap();
+    println!("after two kills: {runs:?}");
+
+    let stored = fx.stored().await;
+    assert!(stored.len() >= distinct, "every hot launch is stored");
+    fx.assert_exactly_the_truth().await;
+    let days: BTreeSet<String> = fx
+        .expected()
+        .values()
+        .map(|r| r.creation_time[..10].to_string())
+        .collect();
+    let (first, to) = (days.first().unwrap().clone(), days.last().unwrap().clone());
+    let report = invoke("audit-report", &env, &json!({"from": first, "to": to})).await;
+    assert_eq!(comparable(report.ok()), expected_report(&fx, &first, &to));
+
+    // The hot app's users and events spread over every bucket of their day.
+    let items = scan_all(&fx.moto, &fx.tables.events).await;
+    let mut per_pk: BTreeMap<String, u64> = BTreeMap::new();
+    for item in &items {
+        let pk = item["pk"].as_s().unwrap();
+        if pk.starts_with("USERS#") || pk.starts_with(&format!("APP#{HOT_APP}#")) {
+            *per_pk
+                .entry(pk.rsplit_once('#').unwrap().0.to_string())
+                .or_default() += 1;
+        }
+    }
+    let user_keys = items
+        .iter()
+        .filter_map(|i| i["pk"].as_s().ok())
+        .filter(|pk| pk.starts_with("USERS#"))
+        .collect::<BTreeSet<_>>()
+        .len();
+    assert!(
+        user_keys >= 16,
+        "users spread over the day's 16 keys: {user_keys}"
+    );
+    let event_keys = items
+        .iter()
+        .filter_map(|i| i["pk"].as_s().ok())
+        .filter(|pk| pk.starts_with(&format!("APP#{HOT_APP}#")))
+        .collect::<BTreeSet<_>>()
+        .len();
+    assert!(
+        event_keys >= 8,
+        "events spread over the app-day's 8 keys: {event_keys}"
+    );
+    assert!(last["summaries_pending"] == json!(0), "{last}");
+    println!("hot app-day: {per_pk:?}");
+}
