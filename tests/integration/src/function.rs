@@ -143,3 +143,18 @@ async fn collect(child: Child) -> FunctionRun {
         stderr,
     }
 }
+
+/// Starts a function binary with `{}` and kills it outright after `after`, wherever it is.
+pub async fn kill_after(binary: &str, env: &[(String, String)], after: Duration) {
+    let mut child = Command::new(function_binary(binary))
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .arg("{}")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the function binary starts");
+    tokio::time::sleep(after).await;
+    child.start_kill().expect("the child can be killed");
+    child.wait().await.expect("the killed child is reaped");
+}

@@ -18,7 +18,7 @@ use tokio::process::Child;
 
 pub use cargo_lambda::CargoLambda;
 pub use environment::{tenant_env, with_vars, without_vars};
-pub use function::{FunctionRun, function_binary, invoke, invoke_measured};
+pub use function::{FunctionRun, function_binary, invoke, invoke_measured, kill_after};
 pub use moto::Moto;
 pub use tables::{Tables, create_tables, scan_all};
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::{FUNCTION, Fixture, comparable, expected_report, small_tenant};
 use integration_tests::aws_proxy::{AwsFaultProxy, AwsFaults};
-use integration_tests::{function_binary, invoke, with_vars};
+use integration_tests::{invoke, kill_after, with_vars};
 use o365_emulator::{
     ContentType, EmulatorConfig, FaultKind, GeneratorConfig, RandomFault, RandomFaults,
 };
@@ -152,17 +152,8 @@ async fn soak_with_faults_on_both_sides_loses_and_duplicates_nothing() {
         let outcome = match rng.random_range(0..10) {
             0..=1 => {
                 // Killed outright, somewhere in the run.
-                let mut child = tokio::process::Command::new(function_binary(FUNCTION))
-                    .env_clear()
-                    .envs(env.iter().map(|(k, v)| (k, v)))
-                    .arg("{}")
-                    .stdout(std::process::Stdio::null())
-                    .stderr(std::process::Stdio::null())
-                    .spawn()
-                    .unwrap();
-                tokio::time::sleep(Duration::from_millis(rng.random_range(100..2500))).await;
-                child.start_kill().unwrap();
-                child.wait().await.unwrap();
+                let after = Duration::from_millis(rng.random_range(100..2500));
+                kill_after(FUNCTION, &env, after).await;
                 "killed"
             }
             2 => {

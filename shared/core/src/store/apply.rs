@@ -2,13 +2,15 @@
 //! processed:
 //!
 //! 1. the launch counts, each in a transaction with a marker `APPLIED#{content id}` /
-//!    `{app}#{day}` that must not exist yet: a second attempt finds the marker and adds nothing;
+//!    `{app}#{day}` that must not exist yet: a second attempt finds the marker (first by one
+//!    Query of the blob's markers, and in any case by the condition) and adds nothing;
 //! 2. the user items, plain puts (the same user twice is one item);
 //! 3. the newest launch of each app-day and the per-app facts, "only if newer" updates.
 //!
 //! Steps 2 and 3 are idempotent by nature, so they need no marker, and any crash between any
 //! two writes leaves a state the blob's next attempt completes (docs/data-model.md).
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use aws_sdk_dynamodb::error::SdkError;
@@ -48,12 +50,18 @@ impl Store {
         written: &Written,
     ) -> Result<Applied, StoreError> {
         let mut applied = Applied::default();
-        let pairs: Vec<(&AppDay, u64)> = contribution
+        let mut pairs: Vec<(&AppDay, u64)> = contribution
             .days
             .iter()
             .filter(|(_, part)| !part.owned.is_empty())
             .map(|(day, part)| (day, part.owned.len() as u64))
             .collect();
+        if !pairs.is_empty() {
+            let marked = self.markers_of(content_id).await?;
+            let before = pairs.len();
+            pairs.retain(|(day, _)| !marked.contains(&day.marker_sk()));
+            applied.already_counted = (before - pairs.len()) as u64;
+        }
         for chunk in pairs.chunks(PAIRS_PER_TRANSACTION) {
             self.count_once(content_id, expires, chunk.to_vec(), &mut applied)
                 .await?;
@@ -61,6 +69,25 @@ impl Store {
         applied.write_requests += self.put_users(contribution, written).await?;
         applied.write_requests += self.raise_maxima(contribution, written).await?;
         Ok(applied)
+    }
+
+    /// The app-days an earlier attempt of the blob counted (none for a first attempt). Reading
+    /// them first spares a re-run the cancelled transaction, billed like a write; the marker's
+    /// condition stays what guarantees a single count.
+    async fn markers_of(&self, content_id: &str) -> Result<HashSet<String>, StoreError> {
+        let items = self
+            .query_partition(
+                &self.state_table,
+                &format!("APPLIED#{content_id}"),
+                None,
+                Some("sk"),
+            )
+            .await?;
+        Ok(items
+            .iter()
+            .filter_map(|item| super::get_s(item, "sk"))
+            .map(str::to_string)
+            .collect())
     }
 
     /// One transaction of markers and counts, retried without the pairs whose marker exists,
@@ -104,6 +131,13 @@ impl Store {
                     table: self.events_table.clone(),
                     reason,
                 })?;
+            tracing::info!(
+                content_id,
+                already,
+                left = left.len(),
+                ?codes,
+                "summary transaction cancelled"
+            );
             applied.already_counted += already;
             pairs = left;
             if already == 0 {
