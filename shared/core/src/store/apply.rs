@@ -1,223 +1,150 @@
 //! Applying one blob's contribution to the summaries, exactly once however often the blob is
 //! processed:
 //!
-//! 1. the launch counts, each in a transaction with a marker `APPLIED#{content id}` /
-//!    `{app}#{day}` that must not exist yet: a second attempt finds the marker (first by one
-//!    Query of the blob's markers, and in any case by the condition) and adds nothing;
+//! 1. the launch counts: per app-day, one conditional UpdateItem that adds the blob's launches
+//!    and its content id to the counter's `applied` set, only if the set does not hold the id
+//!    yet. A second attempt fails the condition and adds nothing. Once the blob is in the
+//!    ledger no attempt can come, and [`Store::clear_markers`] takes the id out again, so the
+//!    set only ever holds the blobs in flight;
 //! 2. the user items, plain puts (the same user twice is one item);
 //! 3. the newest launch of each app-day and the per-app facts, "only if newer" updates.
 //!
-//! Steps 2 and 3 are idempotent by nature, so they need no marker, and any crash between any
-//! two writes leaves a state the blob's next attempt completes (docs/data-model.md).
+//! The marker lives in the counter item itself, so the count and its marker change in one
+//! single-item write: atomic on its own, with no transaction. Steps 2 and 3 are idempotent by
+//! nature, so they need no marker, and any crash between any two writes leaves a state the
+//! blob's next attempt completes (docs/data-model.md).
 
-use std::collections::HashSet;
-use std::time::Instant;
-
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::AttributeValue;
 use futures::{StreamExt, TryStreamExt};
-use time::OffsetDateTime;
 
 use super::contribution::{AppFacts, Contribution, Written};
 use super::usage::{AppDay, app_facts_key};
-use super::{Item, Store, StoreError, is_conditional_failure, n, s};
+use super::{EventKey, Item, KeyLocks, Store, StoreError, get_s, is_conditional_failure, s};
 
-/// App-days per transaction: two items each (marker and counter), DynamoDB's limit being 100.
-const PAIRS_PER_TRANSACTION: usize = 50;
-/// "Only if newer" updates in flight at once for one blob.
+/// Updates in flight at once for one blob.
 const MAX_UPDATES_IN_FLIGHT: usize = 8;
 
 /// What applying a contribution did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Applied {
     /// App-days whose launch counts this call added.
     pub counted: u64,
     /// App-days already counted by an earlier attempt of the same blob (the marker existed).
     pub already_counted: u64,
-    /// Write requests sent: transactions, user batches, conditional updates.
+    /// Write requests sent: counter updates, user batches, conditional updates.
     pub write_requests: u32,
+    /// The app-days whose counter now holds this blob's marker, for [`Store::clear_markers`]
+    /// once the blob is in the ledger.
+    pub marked: Vec<AppDay>,
 }
 
 impl Store {
-    /// Applies `contribution` of the blob `content_id`; the markers expire at `expires` (after
-    /// which the blob cannot be listed again, so no attempt can need them).
+    /// Applies `contribution` of the blob `content_id`. `locks` are the run's key locks: a
+    /// counter takes one write at a time from this process.
     pub async fn apply_contribution(
         &self,
         content_id: &str,
-        expires: OffsetDateTime,
         contribution: &Contribution,
         written: &Written,
+        locks: &KeyLocks,
     ) -> Result<Applied, StoreError> {
-        let mut applied = Applied::default();
-        let mut pairs: Vec<(&AppDay, u64)> = contribution
+        let counts: Vec<(&AppDay, u64)> = contribution
             .days
             .iter()
             .filter(|(_, part)| !part.owned.is_empty())
             .map(|(day, part)| (day, part.owned.len() as u64))
             .collect();
-        if !pairs.is_empty() {
-            let marked = self.markers_of(content_id).await?;
-            let before = pairs.len();
-            pairs.retain(|(day, _)| !marked.contains(&day.marker_sk()));
-            applied.already_counted = (before - pairs.len()) as u64;
-        }
-        for chunk in pairs.chunks(PAIRS_PER_TRANSACTION) {
-            self.count_once(content_id, expires, chunk.to_vec(), &mut applied)
-                .await?;
+        let outcomes: Vec<(AppDay, bool)> = futures::stream::iter(counts)
+            .map(|(day, launches)| async move {
+                let added = self.count_once(content_id, day, launches, locks).await?;
+                Ok::<_, StoreError>((day.clone(), added))
+            })
+            .buffer_unordered(MAX_UPDATES_IN_FLIGHT)
+            .try_collect()
+            .await?;
+        let mut applied = Applied::default();
+        for (day, added) in outcomes {
+            applied.write_requests += 1;
+            if added {
+                applied.counted += 1;
+            } else {
+                applied.already_counted += 1;
+            }
+            applied.marked.push(day);
         }
         applied.write_requests += self.put_users(contribution, written).await?;
         applied.write_requests += self.raise_maxima(contribution, written).await?;
         Ok(applied)
     }
 
-    /// The app-days an earlier attempt of the blob counted (none for a first attempt). Reading
-    /// them first spares a re-run the cancelled transaction, billed like a write; the marker's
-    /// condition stays what guarantees a single count.
-    async fn markers_of(&self, content_id: &str) -> Result<HashSet<String>, StoreError> {
-        let items = self
-            .query_partition(
-                &self.state_table,
-                &format!("APPLIED#{content_id}"),
-                None,
-                Some("sk"),
-            )
-            .await?;
-        Ok(items
-            .iter()
-            .filter_map(|item| super::get_s(item, "sk"))
-            .map(str::to_string)
-            .collect())
-    }
-
-    /// One transaction of markers and counts, retried without the pairs whose marker exists,
-    /// and with backoff while DynamoDB reports conflicts or throttling.
+    /// Adds `launches` to the app-day's counter unless the counter holds the blob's marker.
+    /// Returns whether it added them.
     async fn count_once(
-        &self,
-        content_id: &str,
-        expires: OffsetDateTime,
-        mut pairs: Vec<(&AppDay, u64)>,
-        applied: &mut Applied,
-    ) -> Result<(), StoreError> {
-        let started = Instant::now();
-        let mut attempt = 0;
-        while !pairs.is_empty() {
-            attempt += 1;
-            applied.write_requests += 1;
-            let items = pairs
-                .iter()
-                .flat_map(|(day, launches)| {
-                    [
-                        self.marker_put(content_id, day, *launches, expires),
-                        self.counter_add(day, *launches),
-                    ]
-                })
-                .collect();
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await;
-            let codes = match result {
-                Ok(_) => {
-                    applied.counted += pairs.len() as u64;
-                    return Ok(());
-                }
-                Err(err) => self.cancellation_codes(err)?,
-            };
-            let (left, already) =
-                sort_out(pairs, &codes).map_err(|reason| StoreError::TransactionCancelled {
-                    table: self.events_table.clone(),
-                    reason,
-                })?;
-            tracing::info!(
-                content_id,
-                already,
-                left = left.len(),
-                ?codes,
-                "summary transaction cancelled"
-            );
-            applied.already_counted += already;
-            pairs = left;
-            if already == 0 {
-                self.back_off(attempt, started, pairs.len()).await?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The reason codes of a cancelled transaction, one per item; any other failure is an error.
-    fn cancellation_codes<R: std::fmt::Debug>(
-        &self,
-        err: SdkError<TransactWriteItemsError, R>,
-    ) -> Result<Vec<Option<String>>, StoreError> {
-        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
-            err.as_service_error()
-        {
-            return Ok(cancelled
-                .cancellation_reasons()
-                .iter()
-                .map(|r| r.code().map(str::to_string))
-                .collect());
-        }
-        Err(StoreError::from_sdk(
-            "TransactWriteItems",
-            &self.events_table,
-            err,
-        ))
-    }
-
-    async fn back_off(
-        &self,
-        attempt: u32,
-        started: Instant,
-        left: usize,
-    ) -> Result<(), StoreError> {
-        match self.retry.next_delay(attempt, started.elapsed(), None) {
-            Some(delay) => {
-                tokio::time::sleep(delay).await;
-                Ok(())
-            }
-            None => Err(StoreError::Unprocessed {
-                table: self.events_table.clone(),
-                left,
-                attempts: attempt,
-            }),
-        }
-    }
-
-    fn marker_put(
         &self,
         content_id: &str,
         day: &AppDay,
         launches: u64,
-        expires: OffsetDateTime,
-    ) -> TransactWriteItem {
-        let put = Put::builder()
-            .table_name(&self.state_table)
-            .item("pk", s(format!("APPLIED#{content_id}")))
-            .item("sk", s(day.marker_sk()))
-            .item("launches", n(launches))
-            .item("expires_at", n(expires.unix_timestamp()))
-            .condition_expression("attribute_not_exists(pk)")
-            .build()
-            .expect("table and item are set");
-        TransactWriteItem::builder().put(put).build()
-    }
-
-    fn counter_add(&self, day: &AppDay, launches: u64) -> TransactWriteItem {
-        let update = Update::builder()
+        locks: &KeyLocks,
+    ) -> Result<bool, StoreError> {
+        let key = day.counter_key();
+        let lock_key = lock_key(&key);
+        let _held = locks.lock(std::iter::once(&lock_key)).await;
+        let result = self
+            .client
+            .update_item()
             .table_name(&self.events_table)
-            .set_key(Some(day.counter_key()))
-            .update_expression("ADD launches :n SET app_id = :app, #day = :day")
+            .set_key(Some(key))
+            .update_expression("ADD launches :n, applied :me SET app_id = :app, #day = :day")
+            .condition_expression("NOT contains(applied, :id)")
             .expression_attribute_names("#day", "day")
-            .expression_attribute_values(":n", n(launches))
+            .expression_attribute_values(":n", super::n(launches))
+            .expression_attribute_values(":me", AttributeValue::Ss(vec![content_id.to_string()]))
+            .expression_attribute_values(":id", s(content_id))
             .expression_attribute_values(":app", s(&day.app_id))
             .expression_attribute_values(":day", s(&day.day))
-            .build()
-            .expect("table, key and expression are set");
-        TransactWriteItem::builder().update(update).build()
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if is_conditional_failure(&err) => {
+                tracing::info!(content_id, app_id = %day.app_id, day = %day.day, "app-day already counted by an earlier attempt");
+                Ok(false)
+            }
+            Err(err) => Err(StoreError::from_sdk("UpdateItem", &self.events_table, err)),
+        }
+    }
+
+    /// Takes the blob's marker out of the counters it counted, once the blob is in the ledger
+    /// (so no attempt can need it). Returns the write requests sent. A marker left behind by a
+    /// failure here costs only its bytes: the ledger already stops a second count.
+    pub async fn clear_markers(
+        &self,
+        content_id: &str,
+        days: &[AppDay],
+        locks: &KeyLocks,
+    ) -> Result<u32, StoreError> {
+        futures::stream::iter(days)
+            .map(|day| async move {
+                let key = day.counter_key();
+                let lock_key = lock_key(&key);
+                let _held = locks.lock(std::iter::once(&lock_key)).await;
+                self.client
+                    .update_item()
+                    .table_name(&self.events_table)
+                    .set_key(Some(key))
+                    .update_expression("DELETE applied :me")
+                    .expression_attribute_values(
+                        ":me",
+                        AttributeValue::Ss(vec![content_id.to_string()]),
+                    )
+                    .send()
+                    .await
+                    .map_err(|err| StoreError::from_sdk("UpdateItem", &self.events_table, err))?;
+                Ok::<u32, StoreError>(1)
+            })
+            .buffer_unordered(MAX_UPDATES_IN_FLIGHT)
+            .try_fold(0, |sum, sent| async move { Ok(sum + sent) })
+            .await
     }
 
     /// Puts the user items this run has not put yet. Returns the write requests sent.
@@ -299,6 +226,14 @@ impl Store {
     }
 }
 
+/// A counter's key as a lock key: the stripes that serialise event keys serialise counters too.
+fn lock_key(key: &Item) -> EventKey {
+    EventKey {
+        pk: get_s(key, "pk").unwrap_or_default().to_string(),
+        sk: get_s(key, "sk").unwrap_or_default().to_string(),
+    }
+}
+
 /// One "only if newer" update: `SET {time_attr} = :t, {set}` when the stored time is older.
 struct MaxUpdate {
     key: Item,
@@ -350,90 +285,5 @@ impl MaxUpdate {
             updates.push(update("deleted_at", at, "app_id = :app", None));
         }
         updates
-    }
-}
-
-/// Reason codes that only say "try again".
-const TRANSIENT: [&str; 4] = [
-    "TransactionConflict",
-    "ThrottlingError",
-    "ProvisionedThroughputExceeded",
-    "RequestLimitExceeded",
-];
-
-/// Splits the pairs of a cancelled transaction: those whose marker already exists are done
-/// (counted by an earlier attempt); the rest are to be sent again. `codes` has one entry per
-/// item, marker then counter for each pair. Any code other than "none", an existing marker or a
-/// transient one is returned as the error.
-fn sort_out<T>(pairs: Vec<T>, codes: &[Option<String>]) -> Result<(Vec<T>, u64), String> {
-    if codes.len() != pairs.len() * 2 {
-        return Err(format!(
-            "{} cancellation reasons for {} items",
-            codes.len(),
-            pairs.len() * 2
-        ));
-    }
-    if let Some(odd) = codes.iter().enumerate().find_map(|(i, code)| {
-        let code = code.as_deref().unwrap_or("None");
-        let expected = code == "None"
-            || TRANSIENT.contains(&code)
-            || (i % 2 == 0 && code == "ConditionalCheckFailed");
-        (!expected).then(|| code.to_string())
-    }) {
-        return Err(odd);
-    }
-    let mut left = Vec::new();
-    let mut already = 0;
-    for (i, pair) in pairs.into_iter().enumerate() {
-        if codes[2 * i].as_deref() == Some("ConditionalCheckFailed") {
-            already += 1;
-        } else {
-            left.push(pair);
-        }
-    }
-    Ok((left, already))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn codes(list: &[&str]) -> Vec<Option<String>> {
-        list.iter().map(|c| Some(c.to_string())).collect()
-    }
-
-    #[test]
-    fn pairs_with_a_marker_are_dropped_and_the_rest_sent_again() {
-        let (left, already) = sort_out(
-            vec!["a", "b", "c"],
-            &codes(&[
-                "None",
-                "None",
-                "ConditionalCheckFailed",
-                "None",
-                "None",
-                "None",
-            ]),
-        )
-        .unwrap();
-        assert_eq!((left, already), (vec!["a", "c"], 1));
-    }
-
-    #[test]
-    fn a_conflict_keeps_every_pair_for_a_retry() {
-        let (left, already) =
-            sort_out(vec!["a"], &[None, Some("TransactionConflict".into())]).unwrap();
-        assert_eq!((left, already), (vec!["a"], 0));
-    }
-
-    #[test]
-    fn anything_else_is_an_error() {
-        assert_eq!(
-            sort_out(vec!["a"], &codes(&["None", "ValidationError"])).unwrap_err(),
-            "ValidationError"
-        );
-        // The counter has no condition: a failed one is not an existing marker.
-        assert!(sort_out(vec!["a"], &codes(&["None", "ConditionalCheckFailed"])).is_err());
-        assert!(sort_out(vec!["a"], &codes(&["None"])).is_err());
     }
 }

@@ -100,9 +100,15 @@ fn raise(slot: &mut Option<String>, time: &str) {
     }
 }
 
+/// Entries [`Written`] keeps of each kind before it forgets them all: a week's catch-up may
+/// see millions of app-day users, and memory must not follow them. Forgetting costs only
+/// writes that change nothing (about 15 MB at the cap).
+pub const WRITTEN_CAP: usize = 100_000;
+
 /// What this run has already written and DynamoDB confirmed, so later blobs skip writes that
 /// cannot change anything: a user item already put, a maximum already at least as new. Skipping
-/// is safe because a user item is never removed and a maximum never goes back.
+/// is safe because a user item is never removed and a maximum never goes back, and forgetting
+/// (at [`WRITTEN_CAP`]) is safe because the writes it no longer skips are idempotent.
 #[derive(Debug, Default)]
 pub struct Written {
     users: Mutex<HashSet<(AppDay, String)>>,
@@ -118,7 +124,11 @@ impl Written {
 
     /// Records user items as stored, once their write succeeded.
     pub fn add_users(&self, stored: impl IntoIterator<Item = (AppDay, String)>) {
-        self.users.lock().expect("not poisoned").extend(stored);
+        let mut users = self.users.lock().expect("not poisoned");
+        users.extend(stored);
+        if users.len() > WRITTEN_CAP {
+            users.clear();
+        }
     }
 
     /// Whether the maximum named `key` is known to be at least `value` already.
@@ -132,6 +142,9 @@ impl Written {
     /// Records that the maximum named `key` is at least `value` (written, or found newer).
     pub fn raise_max(&self, key: &str, value: &str) {
         let mut maxima = self.maxima.lock().expect("not poisoned");
+        if maxima.len() >= WRITTEN_CAP {
+            maxima.clear();
+        }
         let slot = maxima.entry(key.to_string()).or_default();
         if slot.as_str() < value {
             *slot = value.to_string();
@@ -239,5 +252,21 @@ mod tests {
         written.add_users([(day("a", "2026-11-24"), "ana".to_string())]);
         assert!(written.has_user(&day("a", "2026-11-24"), "ana"));
         assert!(!written.has_user(&day("a", "2026-11-25"), "ana"));
+    }
+
+    #[test]
+    fn the_memory_of_writes_forgets_at_its_cap_instead_of_growing() {
+        let written = Written::default();
+        let users = (0..=WRITTEN_CAP).map(|i| (day("a", "2026-11-24"), format!("u{i}")));
+        written.add_users(users);
+        assert!(!written.has_user(&day("a", "2026-11-24"), "u0"));
+        written.add_users([(day("a", "2026-11-24"), "ana".to_string())]);
+        assert!(written.has_user(&day("a", "2026-11-24"), "ana"));
+        for i in 0..WRITTEN_CAP {
+            written.raise_max(&format!("k{i}"), "2026-11-24T10:00:00Z");
+        }
+        written.raise_max("last", "2026-11-24T10:00:00Z");
+        assert!(!written.has_max("k0", "2026-11-24T10:00:00Z"));
+        assert!(written.has_max("last", "2026-11-24T10:00:00Z"));
     }
 }

@@ -2,8 +2,7 @@
 //!
 //! * the **events table** (`AUDIT_LOGS_TABLE`) holds the events and the usage summaries;
 //! * the **state table** (`AUDIT_LOGS_STATE_TABLE`) holds the sync's own bookkeeping:
-//!   watermarks, the ledger of processed blobs (expiring with TTL), the markers of applied
-//!   summary contributions (expiring with TTL) and the run lock.
+//!   watermarks, the ledger of processed blobs (expiring with TTL) and the run lock.
 //!
 //! The key layout is described in docs/data-model.md.
 
@@ -79,19 +78,6 @@ pub enum StoreError {
         left: usize,
         /// Batch requests sent, the first one included.
         attempts: u32,
-    },
-    /// DynamoDB cancelled a summary transaction for a reason other than an existing marker,
-    /// a conflict or throttling, e.g. a validation error: the blob is left out of the ledger
-    /// and retried by the next run; if this repeats, the reason names what to fix.
-    #[error(
-        "DynamoDB cancelled the usage-summary transaction on {table:?} ({reason}); the blob is \
-         retried by the next run"
-    )]
-    TransactionCancelled {
-        /// The events table's name.
-        table: String,
-        /// The cancellation reason DynamoDB gave.
-        reason: String,
     },
     /// A stored item cannot be read back, e.g. a watermark that is not a time: something other
     /// than this product wrote it. Fix the item named, or delete it (without its watermark, a

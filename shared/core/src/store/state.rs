@@ -1,6 +1,5 @@
 //! The sync's bookkeeping in the state table: watermarks, the ledger of processed blobs, and the
-//! lock that keeps runs from overlapping. (The markers of applied summary contributions live
-//! here too; `apply.rs` writes them, in the same transaction as the counts they guard.)
+//! lock that keeps runs from overlapping.
 
 use std::collections::HashSet;
 

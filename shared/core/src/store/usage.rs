@@ -25,11 +25,6 @@ pub struct AppDay {
 }
 
 impl AppDay {
-    /// The sort key of this app-day's contribution markers.
-    pub(crate) fn marker_sk(&self) -> String {
-        format!("{}#{}", self.app_id, self.day)
-    }
-
     /// The key of this app-day's counter item.
     pub(crate) fn counter_key(&self) -> Item {
         key(

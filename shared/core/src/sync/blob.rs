@@ -17,7 +17,7 @@ use tokio_util::io::{StreamReader, SyncIoBridge};
 use super::Syncer;
 pub(crate) use super::contribution::RunShared;
 use crate::api::ContentBlob;
-use crate::store::{BATCH_WRITE_MAX, Contribution, StoreError, WriteOutcome};
+use crate::store::{AppDay, BATCH_WRITE_MAX, Contribution, StoreError, WriteOutcome};
 
 /// Attempts for a blob whose body broke off (a cut connection, a truncated reply).
 const BLOB_ATTEMPTS: u32 = 3;
@@ -39,6 +39,8 @@ pub(crate) enum BlobResult {
     Done {
         count: BlobCount,
         write: WriteOutcome,
+        /// The counters holding the blob's marker, cleared once the blob is in the ledger.
+        marked: Vec<AppDay>,
     },
     /// AF20050/AF20051/AF20052.
     Gone {
@@ -79,9 +81,13 @@ impl Syncer {
                 }
             };
             match self.stream_blob(response, blob, shared).await {
-                Ok((count, write)) => {
+                Ok((count, write, marked)) => {
                     log_rejections(blob, &count);
-                    return BlobResult::Done { count, write };
+                    return BlobResult::Done {
+                        count,
+                        write,
+                        marked,
+                    };
                 }
                 Err(StreamFailure::Store(err)) => {
                     return BlobResult::Failed {
@@ -107,7 +113,7 @@ impl Syncer {
         response: reqwest::Response,
         blob: &ContentBlob,
         shared: &RunShared,
-    ) -> Result<(BlobCount, WriteOutcome), StreamFailure> {
+    ) -> Result<(BlobCount, WriteOutcome, Vec<AppDay>), StreamFailure> {
         let (parser, receiver) = self.spawn_parser(response);
         let mut contribution = Contribution::default();
         let (mut write, store_error) = self
@@ -121,11 +127,12 @@ impl Syncer {
         }
         parsed.map_err(StreamFailure::Body)?;
         // Only a blob stored whole contributes: a partial attempt's counts would be too low.
-        write.write_requests += self
+        let (requests, marked) = self
             .apply_contribution(blob, &contribution, shared)
             .await
             .map_err(StreamFailure::Store)?;
-        Ok((count, write))
+        write.write_requests += requests;
+        Ok((count, write, marked))
     }
 
     /// Parses the body on a blocking thread, sending kept events over a small channel.

@@ -6,8 +6,10 @@ use std::collections::HashSet;
 use time::OffsetDateTime;
 
 use super::Syncer;
+use super::blob::RunShared;
 use super::error::SyncError;
 use super::list::PlacedBlob;
+use super::process::Settled;
 use super::summary::Summary;
 use super::watermark::Unfinished;
 use crate::store::LedgerEntry;
@@ -30,28 +32,53 @@ impl Syncer {
         Ok(placed)
     }
 
-    /// Records `ledger` and empties it. Blobs that could not be recorded are stored but not
-    /// marked: they will be fetched again (harmlessly), so the watermark must not pass them.
+    /// Records `ledger` and empties it, then takes the recorded blobs' markers out of their
+    /// counters. Blobs that could not be recorded are stored but not marked: they will be
+    /// fetched again (harmlessly, their markers stop a second count), so the watermark must not
+    /// pass them.
     pub(super) async fn flush_ledger(
         &self,
-        ledger: &mut Vec<LedgerEntry>,
+        ledger: &mut Vec<Settled>,
+        shared: &RunShared,
         unfinished: &mut Unfinished,
         summary: &mut Summary,
     ) {
         if ledger.is_empty() {
             return;
         }
-        match self.store.record_ledger(ledger).await {
-            Ok(requests) => summary.dynamodb_write_requests += u64::from(requests),
+        let entries: Vec<LedgerEntry> = ledger.iter().map(|s| s.entry.clone()).collect();
+        match self.store.record_ledger(&entries).await {
+            Ok(requests) => {
+                summary.dynamodb_write_requests += u64::from(requests);
+                self.clear_markers(ledger, shared, summary).await;
+            }
             Err(err) => {
                 tracing::error!(error = %err, "could not record processed blobs");
                 summary.push_error(err.to_string());
-                for entry in ledger.iter() {
+                for entry in &entries {
                     unfinished.include(entry.content_created);
                 }
             }
         }
         ledger.clear();
+    }
+
+    /// A marker that cannot be cleared stays in its counter, costing only its bytes: the ledger
+    /// entry already stops a second count. So a failure is logged, not reported as lost work.
+    async fn clear_markers(&self, settled: &[Settled], shared: &RunShared, summary: &mut Summary) {
+        for blob in settled.iter().filter(|s| !s.marked.is_empty()) {
+            let id = &blob.entry.content_id;
+            match self
+                .store
+                .clear_markers(id, &blob.marked, &shared.locks)
+                .await
+            {
+                Ok(requests) => summary.dynamodb_write_requests += u64::from(requests),
+                Err(err) => {
+                    tracing::warn!(content_id = %id, error = %err, "could not clear a blob's summary markers; they stay in its counters");
+                }
+            }
+        }
     }
 }
 

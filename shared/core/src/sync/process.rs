@@ -12,7 +12,14 @@ use super::stop::StopSignal;
 use super::summary::Summary;
 use super::watermark::Unfinished;
 use crate::api::{ContentBlob, parse_api_time};
-use crate::store::{BATCH_WRITE_MAX, LedgerEntry, LedgerStatus};
+use crate::store::{AppDay, BATCH_WRITE_MAX, LedgerEntry, LedgerStatus};
+
+/// A blob this run settled: its ledger entry, and the counters holding its marker until the
+/// entry is written.
+pub(super) struct Settled {
+    pub(super) entry: LedgerEntry,
+    pub(super) marked: Vec<AppDay>,
+}
 
 impl Syncer {
     /// Processes `blobs`, oldest first, a few at once. Returns the oldest blob left unfinished,
@@ -26,7 +33,7 @@ impl Syncer {
         summary: &mut Summary,
     ) -> Unfinished {
         let mut unfinished = Unfinished::default();
-        let mut ledger: Vec<LedgerEntry> = Vec::new();
+        let mut ledger: Vec<Settled> = Vec::new();
         let mut results =
             futures::stream::iter(blobs.into_iter().map(|(created, blob)| async move {
                 if stop.stop_requested() {
@@ -43,12 +50,12 @@ impl Syncer {
                 None => unfinished.include(created),
             }
             if ledger.len() >= BATCH_WRITE_MAX {
-                self.flush_ledger(&mut ledger, &mut unfinished, summary)
+                self.flush_ledger(&mut ledger, shared, &mut unfinished, summary)
                     .await;
             }
         }
         drop(results);
-        self.flush_ledger(&mut ledger, &mut unfinished, summary)
+        self.flush_ledger(&mut ledger, shared, &mut unfinished, summary)
             .await;
         unfinished
     }
@@ -62,7 +69,7 @@ fn tally(
     blob: &ContentBlob,
     result: BlobResult,
     summary: &mut Summary,
-) -> Option<LedgerEntry> {
+) -> Option<Settled> {
     let entry = |status, count: &BlobCount| LedgerEntry {
         content_type: content_type.to_string(),
         content_id: blob.content_id.clone(),
@@ -74,14 +81,24 @@ fn tally(
         rejected: count.rejected,
     };
     match result {
-        BlobResult::Done { count, write } => {
+        BlobResult::Done {
+            count,
+            write,
+            marked,
+        } => {
             summary.add_blob(&count, &write);
-            Some(entry(LedgerStatus::Done, &count))
+            Some(Settled {
+                entry: entry(LedgerStatus::Done, &count),
+                marked,
+            })
         }
         BlobResult::Gone { error } => {
             summary.blobs_expired += 1;
             tracing::warn!(content_id = %blob.content_id, error = %error, "blob expired or missing; counted and skipped");
-            Some(entry(LedgerStatus::Gone, &BlobCount::default()))
+            Some(Settled {
+                entry: entry(LedgerStatus::Gone, &BlobCount::default()),
+                marked: Vec::new(),
+            })
         }
         BlobResult::Failed { error } => {
             summary.blobs_failed += 1;
@@ -116,7 +133,7 @@ mod tests {
     }
 
     fn tally_one(result: BlobResult, summary: &mut Summary) -> Option<LedgerEntry> {
-        tally("Audit.General", CREATED, &blob(), result, summary)
+        tally("Audit.General", CREATED, &blob(), result, summary).map(|settled| settled.entry)
     }
 
     #[test]
@@ -133,7 +150,12 @@ mod tests {
             duplicates: 1,
             write_requests: 4,
         };
-        let entry = tally_one(BlobResult::Done { count, write }, &mut summary).unwrap();
+        let done = BlobResult::Done {
+            count,
+            write,
+            marked: Vec::new(),
+        };
+        let entry = tally_one(done, &mut summary).unwrap();
         assert_eq!(entry.status, LedgerStatus::Done);
         assert_eq!((entry.records, entry.kept, entry.rejected), (5, 3, 1));
         assert_eq!(entry.content_created, CREATED);
