@@ -62,8 +62,9 @@ pub fn large(out: &mut String, runs: &[LargeRun]) {
          (5% Power Platform); the steady hour is the same tenant's last hour with a 1-hour lookback. \
          The hot app-day adds one app's launches, in blobs of 1,000, to a quiet hour. Read units: one \
          per key asked for and per Query or GetItem (the black hole finds nothing, so each costs the \
-         minimum); write units as in (b). The black hole holds no events, so the summary rebuild \
-         reads and writes nothing here. $ per million events stored: (write units × ${WRITE_PRICE} + \
+         minimum); write units as in (b). The black hole answers every existence check \"missing\" \
+         and every conditional update \"applied\", so each event is new and owned and each blob's \
+         contribution to the summaries is written and counted here. $ per million events stored: (write units × ${WRITE_PRICE} + \
          read units × ${READ_PRICE}) per million, DynamoDB on-demand prices in us-east-1: list prices as \
          of the November 2024 price cut.\n"
     );

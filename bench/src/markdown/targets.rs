@@ -129,8 +129,8 @@ fn writes(results: &[SizeResults]) -> Vec<Row> {
         row(
             "≥ 20 stored events per DynamoDB write request",
             format!(
-                "{} (worst {worst}); (b) leaves out the summary rebuild's writes, since the black \
-                 hole holds no events to rebuild from",
+                "{} (worst {worst}); the usage summaries' writes (per blob and app-day, and per \
+                 user) are counted",
                 figures.join(", "),
             ),
             met(worst_rate >= EVENTS_PER_WRITE_TARGET),

@@ -7,7 +7,7 @@
 //! * `parse-value`: the same bytes parsed into `serde_json::Value`s and filtered: what a
 //!   hand-written client would do.
 //! * `sync`: one scheduled run of the real `Syncer` (listing, ledger, concurrent streamed
-//!   blobs, existence check, batch writes, summary rebuild): stages (b) and (c), depending on
+//!   blobs, existence check, batch writes, usage summaries): stages (b) and (c), depending on
 //!   what `AWS_ENDPOINT_URL` points at.
 //! * `naive`: the baseline a user would otherwise write: blobs fetched one at a time, each
 //!   read whole and parsed into `serde_json::Value`s, Power Platform records written with

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::hint::black_box;
 
-use audit_core::store::{day_of, event_item, event_key};
+use audit_core::store::{day_of, event_items, event_key};
 use audit_records::{AuditEvent, OperationFilter, classify};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::Value;
@@ -46,13 +46,13 @@ fn items(c: &mut Criterion) {
         ),
     ] {
         group.bench_function(name, |b| {
-            b.iter(|| black_box(event_item(black_box(sample), "content-id")))
+            b.iter(|| black_box(event_items(black_box(sample), "content-id")))
         });
     }
     group.finish();
 }
 
-/// What the raw record's compression costs: a new `GzEncoder` per record, as `event_item`
+/// What the raw record's compression costs: a new `GzEncoder` per record, as `event_items`
 /// does, and a deflate state reused across records (which would show whether setting the
 /// state up is the cost, rather than compressing).
 fn compression(c: &mut Criterion) {

@@ -123,28 +123,26 @@ impl Store {
         days: &[AppDay],
         locks: &KeyLocks,
     ) -> Result<u32, StoreError> {
-        futures::stream::iter(days)
-            .map(|day| async move {
-                let key = day.counter_key();
-                let lock_key = lock_key(&key);
-                let _held = locks.lock(std::iter::once(&lock_key)).await;
-                self.client
-                    .update_item()
-                    .table_name(&self.events_table)
-                    .set_key(Some(key))
-                    .update_expression("DELETE applied :me")
-                    .expression_attribute_values(
-                        ":me",
-                        AttributeValue::Ss(vec![content_id.to_string()]),
-                    )
-                    .send()
-                    .await
-                    .map_err(|err| StoreError::from_sdk("UpdateItem", &self.events_table, err))?;
-                Ok::<u32, StoreError>(1)
-            })
-            .buffer_unordered(MAX_UPDATES_IN_FLIGHT)
-            .try_fold(0, |sum, sent| async move { Ok(sum + sent) })
-            .await
+        let mut requests = 0;
+        for day in days {
+            let key = day.counter_key();
+            let lock_key = lock_key(&key);
+            let _held = locks.lock(std::iter::once(&lock_key)).await;
+            self.client
+                .update_item()
+                .table_name(&self.events_table)
+                .set_key(Some(key))
+                .update_expression("DELETE applied :me")
+                .expression_attribute_values(
+                    ":me",
+                    AttributeValue::Ss(vec![content_id.to_string()]),
+                )
+                .send()
+                .await
+                .map_err(|err| StoreError::from_sdk("UpdateItem", &self.events_table, err))?;
+            requests += 1;
+        }
+        Ok(requests)
     }
 
     /// Puts the user items this run has not put yet. Returns the write requests sent.

@@ -102,8 +102,8 @@ fn raise(slot: &mut Option<String>, time: &str) {
 
 /// Entries [`Written`] keeps of each kind before it forgets them all: a week's catch-up may
 /// see millions of app-day users, and memory must not follow them. Forgetting costs only
-/// writes that change nothing (about 15 MB at the cap).
-pub const WRITTEN_CAP: usize = 100_000;
+/// writes that change nothing (about 4 MB at the cap).
+pub const WRITTEN_CAP: usize = 20_000;
 
 /// What this run has already written and DynamoDB confirmed, so later blobs skip writes that
 /// cannot change anything: a user item already put, a maximum already at least as new. Skipping

@@ -24,12 +24,15 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 pub use apply::Applied;
 pub use contribution::{AppFacts, Contribution, DayPart, Written, user_of};
 pub use events::{
-    EVENT_SK_PREFIX, EventKey, NO_APP, StoredBatch, WriteOutcome, day_of, event_item, event_key,
-    is_app_event, raw_record,
+    EVENT_SK_PREFIX, EventItems, EventKey, FIELD_MAX_BYTES, ITEM_BUDGET_BYTES, NO_APP,
+    RAW_PART_BYTES, RAW_PART_SK_PREFIX, StoredBatch, WriteOutcome, day_of, event_items, event_key,
+    is_app_event, item_bytes, raw_record,
 };
 pub use locks::{KEY_STRIPES, KeyLocks};
-pub use spread::{EVENT_BUCKETS, SUMMARY_BUCKETS, app_bucket, event_bucket, fnv1a64, user_bucket};
-pub use state::{LedgerEntry, LedgerStatus, Lock};
+pub use spread::{
+    EVENT_BUCKETS, SUMMARY_BUCKETS, USER_BUCKETS, app_bucket, event_bucket, fnv1a64, user_bucket,
+};
+pub use state::{LedgerEntry, LedgerStatus, Lock, SweepRecord};
 pub use usage::{AppDay, AppMeta, DaySummary};
 
 use crate::retry::RetryPolicy;

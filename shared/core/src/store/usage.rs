@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::future::try_join_all;
 
-use super::spread::{SUMMARY_BUCKETS, app_bucket, user_bucket};
+use super::spread::{SUMMARY_BUCKETS, USER_BUCKETS, app_bucket, user_bucket};
 use super::{Item, Store, StoreError, get_n, get_s};
 
 /// One app on one UTC day: the unit a counter covers and a contribution marker names.
@@ -88,8 +88,7 @@ impl Store {
     pub async fn day_summaries(&self, day: &str) -> Result<Vec<DaySummary>, StoreError> {
         let counters =
             (0..SUMMARY_BUCKETS).map(|b| self.events_query(format!("DAY#{day}#{b}"), None));
-        let users =
-            (0..SUMMARY_BUCKETS).map(|b| self.events_query(format!("USERS#{day}#{b}"), None));
+        let users = (0..USER_BUCKETS).map(|b| self.events_query(format!("USERS#{day}#{b}"), None));
         let (counters, users) = futures::try_join!(try_join_all(counters), try_join_all(users))?;
         Ok(merge(day, counters.concat(), users.concat(), None))
     }
@@ -110,7 +109,7 @@ impl Store {
         let sk = format!("APP#{app_id}");
         let prefix = (format!("{app_id}#"), format!("{app_id}#\u{10FFFF}"));
         let counter = self.events_query(counter_pk, Some((sk.clone(), sk)));
-        let users = (0..SUMMARY_BUCKETS)
+        let users = (0..USER_BUCKETS)
             .map(|b| self.events_query(format!("USERS#{day}#{b}"), Some(prefix.clone())));
         let (counter, users) = futures::try_join!(counter, try_join_all(users))?;
         Ok(merge(day, counter, users.concat(), Some(app_id)))
@@ -123,14 +122,7 @@ impl Store {
             .await?
             .concat()
             .iter()
-            .filter_map(|item| {
-                Some(AppMeta {
-                    app_id: get_s(item, "app_id")?.to_string(),
-                    app_name: get_s(item, "app_name").map(str::to_string),
-                    last_launched: get_s(item, "last_launched").map(str::to_string),
-                    deleted_at: get_s(item, "deleted_at").map(str::to_string),
-                })
-            })
+            .filter_map(app_meta)
             .collect();
         apps.sort_by(|a, b| a.app_id.cmp(&b.app_id));
         Ok(apps)
@@ -145,6 +137,22 @@ impl Store {
         self.query_partition(&self.events_table, &pk, range, None)
             .await
     }
+}
+
+/// An app item as facts. A deletion counts only while no launch is newer: an app restored and
+/// launched again is live again. (The item keeps both times, each only ever moving forward, so
+/// the answer never depends on the order blobs arrive in.)
+fn app_meta(item: &Item) -> Option<AppMeta> {
+    let last_launched = get_s(item, "last_launched").map(str::to_string);
+    let deleted_at = get_s(item, "deleted_at")
+        .filter(|deleted| last_launched.as_deref().is_none_or(|last| *deleted >= last))
+        .map(str::to_string);
+    Some(AppMeta {
+        app_id: get_s(item, "app_id")?.to_string(),
+        app_name: get_s(item, "app_name").map(str::to_string),
+        last_launched,
+        deleted_at,
+    })
 }
 
 /// One day's counters and user items as summaries, by app id. The app is read from the items'
@@ -196,6 +204,28 @@ mod tests {
     }
 
     #[test]
+    fn a_launch_after_a_deletion_makes_the_app_live_again() {
+        let item = |last: &str, deleted: &str| {
+            Item::from([
+                ("app_id".into(), s("a")),
+                ("last_launched".into(), s(last)),
+                ("deleted_at".into(), s(deleted)),
+            ])
+        };
+        let deleted = app_meta(&item("2026-11-24T10:00:00Z", "2026-11-24T11:00:00Z")).unwrap();
+        assert_eq!(deleted.deleted_at.as_deref(), Some("2026-11-24T11:00:00Z"));
+        let restored = app_meta(&item("2026-11-24T12:00:00Z", "2026-11-24T11:00:00Z")).unwrap();
+        assert_eq!(restored.deleted_at, None);
+        let same_second = app_meta(&item("2026-11-24T11:00:00Z", "2026-11-24T11:00:00Z")).unwrap();
+        assert!(same_second.deleted_at.is_some(), "a deletion wins a tie");
+        let never_launched = Item::from([
+            ("app_id".into(), s("a")),
+            ("deleted_at".into(), s("2026-11-24T11:00:00Z")),
+        ]);
+        assert!(app_meta(&never_launched).unwrap().deleted_at.is_some());
+    }
+
+    #[test]
     fn counters_and_users_merge_by_app_and_a_lookalike_app_is_not_mixed_in() {
         let counters = vec![
             item(&[
@@ -232,7 +262,7 @@ mod tests {
                     .to_string()
             })
             .collect();
-        assert_eq!(pks.len(), SUMMARY_BUCKETS as usize);
+        assert_eq!(pks.len(), USER_BUCKETS as usize);
         assert!(pks.iter().all(|pk| pk.starts_with("USERS#2026-11-24#")));
     }
 }

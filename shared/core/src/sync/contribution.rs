@@ -3,6 +3,9 @@
 //! that make event ownership exact and the memory of writes that need not be repeated.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::task::JoinSet;
 
 use super::Syncer;
 use super::summary::Summary;
@@ -14,7 +17,10 @@ use crate::store::{AppDay, Contribution, KeyLocks, StoreError, Written};
 pub(crate) struct RunShared {
     /// Serialise the existence check and write of each event key, and the writes of each
     /// counter, across blobs in flight.
-    pub(crate) locks: KeyLocks,
+    pub(crate) locks: Arc<KeyLocks>,
+    /// Marker clearings under way. They run as their own tasks because the blob tasks they may
+    /// wait on for a counter's lock are only polled while the ledger is not being written.
+    pub(crate) clearing: Mutex<JoinSet<u32>>,
     /// User items and maxima this run has written.
     pub(crate) written: Written,
     /// App-day counts added.

@@ -50,7 +50,7 @@ impl Syncer {
         match self.store.record_ledger(&entries).await {
             Ok(requests) => {
                 summary.dynamodb_write_requests += u64::from(requests);
-                self.clear_markers(ledger, shared, summary).await;
+                self.clear_markers(ledger, shared);
             }
             Err(err) => {
                 tracing::error!(error = %err, "could not record processed blobs");
@@ -63,21 +63,32 @@ impl Syncer {
         ledger.clear();
     }
 
-    /// A marker that cannot be cleared stays in its counter, costing only its bytes: the ledger
-    /// entry already stops a second count. So a failure is logged, not reported as lost work.
-    async fn clear_markers(&self, settled: &[Settled], shared: &RunShared, summary: &mut Summary) {
+    /// Starts clearing the recorded blobs' markers, each blob in its own task (see
+    /// [`RunShared::clearing`]); [`Syncer::finish_clearing`] waits for them.
+    fn clear_markers(&self, settled: &[Settled], shared: &RunShared) {
+        let mut clearing = shared.clearing.lock().expect("not poisoned");
         for blob in settled.iter().filter(|s| !s.marked.is_empty()) {
-            let id = &blob.entry.content_id;
-            match self
-                .store
-                .clear_markers(id, &blob.marked, &shared.locks)
-                .await
-            {
-                Ok(requests) => summary.dynamodb_write_requests += u64::from(requests),
-                Err(err) => {
-                    tracing::warn!(content_id = %id, error = %err, "could not clear a blob's summary markers; they stay in its counters");
+            let (store, locks) = (self.store.clone(), shared.locks.clone());
+            let (id, days) = (blob.entry.content_id.clone(), blob.marked.clone());
+            clearing.spawn(async move {
+                match store.clear_markers(&id, &days, &locks).await {
+                    Ok(requests) => requests,
+                    // The marker stays in its counter, costing only its bytes: the ledger entry
+                    // already stops a second count. So this is logged, not lost work.
+                    Err(err) => {
+                        tracing::warn!(content_id = %id, error = %err, "could not clear a blob's summary markers; they stay in its counters");
+                        0
+                    }
                 }
-            }
+            });
+        }
+    }
+
+    /// Waits for the marker clearings started so far and counts their writes.
+    pub(super) async fn finish_clearing(&self, shared: &RunShared, summary: &mut Summary) {
+        let mut clearing = std::mem::take(&mut *shared.clearing.lock().expect("not poisoned"));
+        while let Some(done) = clearing.join_next().await {
+            summary.dynamodb_write_requests += u64::from(done.unwrap_or(0));
         }
     }
 }

@@ -57,6 +57,7 @@ impl Syncer {
         drop(results);
         self.flush_ledger(&mut ledger, shared, &mut unfinished, summary)
             .await;
+        self.finish_clearing(shared, summary).await;
         unfinished
     }
 }
