@@ -27,11 +27,19 @@ pub enum RejectionKind {
     MissingRecordType,
     /// `RecordType` is not an integer.
     InvalidRecordType,
+    /// `CreationTime` is before 2000, or more than a day after the reading clock: a record from
+    /// no real tenant, which would otherwise hold an app's "last launched" for good.
+    ImplausibleCreationTime,
+    /// The app or flow id cannot be part of a key: too long, a control character, or `#`
+    /// (the key delimiter).
+    InvalidAppId,
+    /// The user cannot be part of a key: too long, or a control character.
+    InvalidUser,
 }
 
 impl RejectionKind {
     /// Every kind, in declaration order (the order of [`RejectionCounts`]).
-    pub const ALL: [RejectionKind; 11] = [
+    pub const ALL: [RejectionKind; 14] = [
         RejectionKind::TooLarge,
         RejectionKind::InvalidUtf8,
         RejectionKind::TooDeep,
@@ -43,6 +51,9 @@ impl RejectionKind {
         RejectionKind::InvalidCreationTime,
         RejectionKind::MissingRecordType,
         RejectionKind::InvalidRecordType,
+        RejectionKind::ImplausibleCreationTime,
+        RejectionKind::InvalidAppId,
+        RejectionKind::InvalidUser,
     ];
 
     /// A short `snake_case` label, suitable as a metric dimension or log field.
@@ -59,6 +70,9 @@ impl RejectionKind {
             RejectionKind::InvalidCreationTime => "invalid_creation_time",
             RejectionKind::MissingRecordType => "missing_record_type",
             RejectionKind::InvalidRecordType => "invalid_record_type",
+            RejectionKind::ImplausibleCreationTime => "implausible_creation_time",
+            RejectionKind::InvalidAppId => "invalid_app_id",
+            RejectionKind::InvalidUser => "invalid_user",
         }
     }
 
@@ -77,6 +91,11 @@ impl RejectionKind {
             }
             RejectionKind::MissingRecordType => "record has no RecordType",
             RejectionKind::InvalidRecordType => "record RecordType is not an integer",
+            RejectionKind::ImplausibleCreationTime => {
+                "record CreationTime is before 2000 or more than a day ahead of the clock"
+            }
+            RejectionKind::InvalidAppId => "record app or flow id cannot be a storage key",
+            RejectionKind::InvalidUser => "record user cannot be a storage key",
         }
     }
 

@@ -337,3 +337,69 @@ fn helpers_are_case_insensitive() {
     let e = event(&with_base(r#""Operation":"DELETEPOWERAPP""#));
     assert!(e.is_app_deletion());
 }
+
+#[test]
+fn creation_times_no_tenant_can_have_are_rejected() {
+    let record = |time: &str| {
+        format!(
+            r#"{{"Id":"a","CreationTime":"{time}","RecordType":45,"Operation":"LaunchPowerApp"}}"#
+        )
+    };
+    let ahead = (time::OffsetDateTime::now_utc() + time::Duration::days(2))
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]"
+        ))
+        .unwrap();
+    for bad in [
+        "1999-12-31T23:59:59",
+        "0001-01-01T00:00:00",
+        "9999-12-31T23:59:59",
+        &ahead,
+    ] {
+        let r = rejection(&record(bad));
+        assert_eq!(r.kind(), RejectionKind::ImplausibleCreationTime, "{bad}");
+        assert!(
+            r.to_string().contains(bad),
+            "the message names the value: {r}"
+        );
+    }
+    // Clock skew of a few hours is not implausible.
+    let soon = (time::OffsetDateTime::now_utc() + time::Duration::hours(20))
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]"
+        ))
+        .unwrap();
+    for good in ["2000-01-01T00:00:00", soon.as_str()] {
+        assert!(classify_all(&record(good)).is_ok(), "{good}");
+    }
+}
+
+#[test]
+fn app_ids_and_users_that_cannot_be_keys_are_rejected() {
+    let launch = |app: &str, user: &str| {
+        serde_json::json!({"Id": "a", "CreationTime": "2026-05-19T13:17:34", "RecordType": 45,
+            "Operation": "LaunchPowerApp", "Workload": "PowerApps", "AppName": app, "UserId": user})
+        .to_string()
+    };
+    let long = "a".repeat(audit_records::MAX_APP_ID_BYTES + 1);
+    for bad in [long.as_str(), "app#1", "app\u{7}1", "app\n1"] {
+        assert_eq!(
+            rejection(&launch(bad, "ana@contoso.com")).kind(),
+            RejectionKind::InvalidAppId,
+            "{bad:?}"
+        );
+    }
+    let long_user = format!("{}@contoso.com", "u".repeat(audit_records::MAX_USER_BYTES));
+    for bad in [long_user.as_str(), "ana\u{0}@contoso.com"] {
+        assert_eq!(
+            rejection(&launch("b0b0b0b0-0000-4000-8000-000000000001", bad)).kind(),
+            RejectionKind::InvalidUser
+        );
+    }
+    // A guest's UPN carries '#': it is no delimiter inside a user, so it is fine.
+    let guest = event(&launch(
+        "b0b0b0b0-0000-4000-8000-000000000001",
+        "ana_fabrikam.com#EXT#@contoso.onmicrosoft.com",
+    ));
+    assert!(guest.user_upn.unwrap().contains("#EXT#"));
+}

@@ -68,6 +68,10 @@ pub enum FaultKind {
     /// 200 with an HTML error page labelled as JSON.
     #[serde(rename = "bad_body")]
     BadBody,
+    /// 400 `AF20050` ("content does not exist"), as for a blob listed before its content can
+    /// be fetched.
+    #[serde(rename = "content_missing")]
+    ContentMissing,
 }
 
 fn default_cut_after_bytes() -> usize {
@@ -95,6 +99,7 @@ impl FaultKind {
             FaultKind::LoopNextPage => "loop_next_page",
             FaultKind::ForeignContentUri => "foreign_content_uri",
             FaultKind::BadBody => "bad_body",
+            FaultKind::ContentMissing => "content_missing",
         }
     }
 }
@@ -312,6 +317,11 @@ pub(crate) fn canned_response(
         )
             .into_response(),
         (FaultKind::Timeout408, _) => StatusCode::REQUEST_TIMEOUT.into_response(),
+        (FaultKind::ContentMissing, _) => af_error(
+            StatusCode::BAD_REQUEST,
+            "AF20050",
+            "The specified content does not exist.",
+        ),
         (FaultKind::BadBody, _) => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "application/json; charset=utf-8")],

@@ -207,6 +207,13 @@ pub const INITIAL_LOOKBACK_HOURS: Var = Var {
     default: Value("24"),
     meaning: "how far back the first run starts (1 to 168)",
 };
+/// The automatic sweep's period.
+pub const SWEEP_HOURS: Var = Var {
+    name: "AUDIT_LOGS_SWEEP_HOURS",
+    functions: &[Sync],
+    default: Value("24"),
+    meaning: "a scheduled run also sweeps the API's 7 days, back to where the sync began (listing them, fetching only what the ledger lacks), once the last sweep is this many hours old (0: never; 1 to 168)",
+};
 /// The overlap.
 pub const OVERLAP_MINUTES: Var = Var {
     name: "AUDIT_LOGS_OVERLAP_MINUTES",
@@ -266,7 +273,7 @@ pub const RUST_LOG: Var = Var {
 };
 
 /// Every variable, in the README's order.
-pub static VARS: [Var; 26] = [
+pub static VARS: [Var; 27] = [
     TENANT_ID,
     CLIENT_ID,
     CLIENT_SECRET_ARN,
@@ -286,6 +293,7 @@ pub static VARS: [Var; 26] = [
     CONCURRENCY,
     INITIAL_LOOKBACK_HOURS,
     OVERLAP_MINUTES,
+    SWEEP_HOURS,
     MAX_RUN_SECONDS,
     DEADLINE_MARGIN_SECONDS,
     LOCK_LEASE_SECONDS,

@@ -32,6 +32,18 @@ impl LedgerStatus {
     }
 }
 
+/// The sweep's bookkeeping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SweepRecord {
+    /// How far back automatic sweeps reach: where the sync began (the first scheduled run's
+    /// start), so a sweep never fetches more than the initial lookback asked for.
+    pub since: OffsetDateTime,
+    /// When the record was first written: the first sweep is due a period after it.
+    pub started: OffsetDateTime,
+    /// When the last complete sweep began, if one completed.
+    pub last: Option<OffsetDateTime>,
+}
+
 /// A settled blob, as recorded in the ledger (`LEDGER#{content type}`): later runs skip it when
 /// it is listed again. The entry expires (TTL) a day after the blob's `contentExpiration`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +108,81 @@ impl Store {
                 key: format!("WATERMARK/{content_type}"),
                 detail: format!("watermark {text:?} is not a time"),
             })
+    }
+
+    /// The sweep's record (`SWEEP` / `audit-sync`), if a scheduled run or a sweep wrote one.
+    pub async fn sweep_record(&self) -> Result<Option<SweepRecord>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.state_table)
+            .key("pk", s("SWEEP"))
+            .key("sk", s("audit-sync"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| StoreError::from_sdk("GetItem", &self.state_table, err))?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        let time = |name: &str| -> Result<Option<OffsetDateTime>, StoreError> {
+            let Some(text) = get_s(&item, name) else {
+                return Ok(None);
+            };
+            parse_api_time(text)
+                .map(Some)
+                .ok_or_else(|| StoreError::Corrupt {
+                    table: self.state_table.clone(),
+                    key: "SWEEP/audit-sync".into(),
+                    detail: format!("{name} {text:?} is not a time"),
+                })
+        };
+        let (since, started) = (time("since")?, time("started")?);
+        let (Some(since), Some(started)) = (since, started) else {
+            return Err(StoreError::Corrupt {
+                table: self.state_table.clone(),
+                key: "SWEEP/audit-sync".into(),
+                detail: "since or started is missing".into(),
+            });
+        };
+        Ok(Some(SweepRecord {
+            since,
+            started,
+            last: time("at")?,
+        }))
+    }
+
+    /// Writes the sweep's record: `since` and `started` only if there are none yet, and `last`
+    /// (a sweep that completed, begun then), if given.
+    pub async fn record_sweep(
+        &self,
+        since: OffsetDateTime,
+        started: OffsetDateTime,
+        last: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        let mut expression =
+            "SET since = if_not_exists(since, :since), started = if_not_exists(started, :started)"
+                .to_string();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.state_table)
+            .key("pk", s("SWEEP"))
+            .key("sk", s("audit-sync"))
+            .expression_attribute_values(":since", s(format_utc(since, UtcStyle::Seconds)))
+            .expression_attribute_values(":started", s(format_utc(started, UtcStyle::Seconds)));
+        if let Some(last) = last {
+            expression.push_str(", #at = :at");
+            request = request
+                .expression_attribute_names("#at", "at")
+                .expression_attribute_values(":at", s(format_utc(last, UtcStyle::Seconds)));
+        }
+        request
+            .update_expression(expression)
+            .send()
+            .await
+            .map_err(|err| StoreError::from_sdk("UpdateItem", &self.state_table, err))?;
+        Ok(())
     }
 
     /// Moves the watermark forward; a value older than the stored one is ignored, so a

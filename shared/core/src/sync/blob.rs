@@ -16,7 +16,7 @@ use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use super::Syncer;
 pub(crate) use super::contribution::RunShared;
-use crate::api::ContentBlob;
+use crate::api::{ContentBlob, RETENTION, parse_api_time};
 use crate::store::{AppDay, BATCH_WRITE_MAX, Contribution, StoreError, WriteOutcome};
 
 /// Attempts for a blob whose body broke off (a cut connection, a truncated reply).
@@ -68,7 +68,12 @@ impl Syncer {
         for attempt in 1..=BLOB_ATTEMPTS {
             let response = match self.api.fetch_blob(&blob.content_uri).await {
                 Ok(response) => response,
-                Err(err) if err.is_content_gone() => {
+                // AF20050 can mean "not fetchable yet": a blob is sometimes listed before its
+                // content is there. Until its expiration it is retried, like any failure.
+                Err(err)
+                    if err.is_content_gone()
+                        && !(err.code() == Some("AF20050") && unexpired(blob)) =>
+                {
                     return BlobResult::Gone {
                         error: err.to_string(),
                     };
@@ -208,6 +213,17 @@ impl Syncer {
         batch.clear();
         Ok(())
     }
+}
+
+/// Whether the blob's `contentExpiration` (or, without one, its `contentCreated` plus the API's
+/// retention) is still ahead.
+fn unexpired(blob: &ContentBlob) -> bool {
+    let expiration = blob
+        .content_expiration
+        .as_deref()
+        .and_then(parse_api_time)
+        .or_else(|| parse_api_time(&blob.content_created).map(|created| created + RETENTION));
+    expiration.is_some_and(|at| at > time::OffsetDateTime::now_utc())
 }
 
 /// Malformed records are stored around, not failed on; the log says which and why.

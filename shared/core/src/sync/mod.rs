@@ -16,6 +16,7 @@ mod process;
 mod settings;
 mod stop;
 mod summary;
+mod sweep;
 mod watermark;
 
 use std::sync::Arc;
@@ -96,9 +97,20 @@ impl Syncer {
         let api_before = self.api.counters().snapshot();
         let mut summary = Summary::new(run_id, mode.name());
         let shared = RunShared::default();
-        for content_type in &self.content_types {
-            self.sync_content_type(content_type, mode, stop, &shared, &mut summary)
-                .await?;
+        match mode {
+            Mode::Sweep { since } => {
+                let since = *since;
+                self.sweep(since, stop, &shared, &mut summary).await?
+            }
+            _ => {
+                for content_type in &self.content_types {
+                    self.sync_content_type(content_type, mode, stop, &shared, &mut summary)
+                        .await?;
+                }
+            }
+        }
+        if *mode == Mode::Scheduled {
+            self.sweep_if_due(stop, &shared, &mut summary).await?;
         }
         shared.note(&mut summary);
         let api_after = self.api.counters().snapshot();

@@ -1,25 +1,27 @@
-//! The sync's invocation event and what it asks for: the scheduled catch-up, or a backfill of
-//! exactly one range.
+//! The sync's invocation event and what it asks for: the scheduled catch-up, a backfill of
+//! exactly one range, or a sweep of the API's whole retention.
 
 use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::api::parse_api_time;
 
-const EXPECTED: &str = r#"expected {} for a scheduled run or {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z"} for a backfill"#;
+const EXPECTED: &str = r#"expected {} for a scheduled run, {"sweep": true} for a sweep, or {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z"} for a backfill"#;
 
 /// What `audit-sync` is invoked with: `{}` (what the schedule sends) or
 /// `{"start": "...", "end": "..."}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = r#"an object: {} for a scheduled run or {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z"} for a backfill"#
+    expecting = r#"an object: {} for a scheduled run, {"sweep": true} for a sweep, or {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z"} for a backfill"#
 )]
 pub struct SyncEvent {
     /// A backfill's start, a UTC time or day.
     pub start: Option<String>,
     /// A backfill's end (excluded), a UTC time or day.
     pub end: Option<String>,
+    /// `true`: list the API's whole retention and fetch only what the ledger lacks.
+    pub sweep: Option<bool>,
 }
 
 /// An event that names an impossible backfill.
@@ -39,6 +41,9 @@ pub enum ModeError {
     /// Only one end of the range is given.
     #[error("give both \"start\" and \"end\", or neither; {EXPECTED}")]
     HalfRange,
+    /// A sweep covers the whole retention; it takes no range.
+    #[error("a sweep lists the whole 7 days: give \"sweep\": true without \"start\" or \"end\"")]
+    SweepWithRange,
 }
 
 /// What a run does: the scheduled catch-up from the watermark, or a manual backfill.
@@ -46,6 +51,14 @@ pub enum ModeError {
 pub enum Mode {
     /// From the watermark (less the overlap) to now.
     Scheduled,
+    /// The API's whole retention (7 days) for every content type, fetching only what the
+    /// ledger lacks, without touching the watermark: what brings in content published later
+    /// than the overlap reaches.
+    Sweep {
+        /// Not before this (an automatic sweep reaches back only to where the sync began);
+        /// `None`: the whole retention.
+        since: Option<OffsetDateTime>,
+    },
     /// Exactly `[start, end)`, without touching the watermark.
     Backfill {
         /// The first instant listed.
@@ -56,16 +69,23 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// `scheduled` or `backfill`, as the run summary names it.
+    /// `scheduled`, `sweep` or `backfill`, as the run summary names it.
     pub fn name(&self) -> &'static str {
         match self {
             Mode::Scheduled => "scheduled",
+            Mode::Sweep { .. } => "sweep",
             Mode::Backfill { .. } => "backfill",
         }
     }
 
     /// The run the event asks for.
     pub fn from_event(event: SyncEvent) -> Result<Mode, ModeError> {
+        if event.sweep == Some(true) {
+            if event.start.is_some() || event.end.is_some() {
+                return Err(ModeError::SweepWithRange);
+            }
+            return Ok(Mode::Sweep { since: None });
+        }
         match (event.start, event.end) {
             (None, None) => Ok(Mode::Scheduled),
             (Some(start), Some(end)) => {
@@ -99,7 +119,29 @@ mod tests {
         SyncEvent {
             start: start.map(str::to_string),
             end: end.map(str::to_string),
+            sweep: None,
         }
+    }
+
+    #[test]
+    fn a_sweep_is_asked_for_alone() {
+        let sweep = |start: Option<&str>| SyncEvent {
+            sweep: Some(true),
+            ..event(start, None)
+        };
+        assert_eq!(
+            Mode::from_event(sweep(None)).unwrap(),
+            Mode::Sweep { since: None }
+        );
+        assert_eq!(
+            Mode::from_event(sweep(Some("2026-11-20"))).unwrap_err(),
+            ModeError::SweepWithRange
+        );
+        let not = SyncEvent {
+            sweep: Some(false),
+            ..SyncEvent::default()
+        };
+        assert_eq!(Mode::from_event(not).unwrap(), Mode::Scheduled);
     }
 
     #[test]

@@ -45,6 +45,12 @@ pub(super) fn plan(
     let earliest = now - RETENTION + RETENTION_MARGIN;
     match mode {
         Mode::Scheduled => Ok(scheduled(stored, now, earliest, settings)),
+        Mode::Sweep { since } => Ok(Plan {
+            from: since.map_or(earliest, |since| since.max(earliest)),
+            to: now,
+            before: None,
+            lost: None,
+        }),
         Mode::Backfill { start, end } => backfill(*start, *end, now, earliest),
     }
 }
@@ -215,6 +221,21 @@ mod tests {
         let mut summary = Summary::new("run", "backfill");
         plan.note("Audit.General", &mut summary);
         assert!(summary.watermark_before.is_empty());
+    }
+
+    #[test]
+    fn a_sweep_lists_the_retention_back_to_its_start_and_leaves_the_watermark() {
+        let earliest = NOW - RETENTION + RETENTION_MARGIN;
+        let whole = plan(&Mode::Sweep { since: None }, Some(NOW), NOW, &settings()).unwrap();
+        assert_eq!((whole.from, whole.to, whole.before), (earliest, NOW, None));
+        let since = NOW - Duration::days(2);
+        let recent = plan(&Mode::Sweep { since: Some(since) }, None, NOW, &settings()).unwrap();
+        assert_eq!(recent.from, since);
+        let old = Mode::Sweep {
+            since: Some(NOW - Duration::days(30)),
+        };
+        assert_eq!(plan(&old, None, NOW, &settings()).unwrap().from, earliest);
+        assert_eq!(whole.windows().len(), 7);
     }
 
     #[test]

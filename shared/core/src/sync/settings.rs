@@ -6,7 +6,7 @@ use audit_records::{DEFAULT_MAX_RECORD_BYTES, OperationFilter};
 
 use crate::env::table::{
     CONCURRENCY, DEADLINE_MARGIN_SECONDS, INITIAL_LOOKBACK_HOURS, LOCK_LEASE_SECONDS,
-    MAX_RUN_SECONDS, OPERATIONS, OVERLAP_MINUTES, STATE_TABLE, TABLE,
+    MAX_RUN_SECONDS, OPERATIONS, OVERLAP_MINUTES, STATE_TABLE, SWEEP_HOURS, TABLE,
 };
 use crate::env::{ConfigError, Env};
 
@@ -25,6 +25,8 @@ pub struct Settings {
     pub initial_lookback: time::Duration,
     /// How far before the watermark every run lists again, for blobs that became visible late.
     pub overlap: time::Duration,
+    /// A scheduled run also sweeps when the last sweep is this old; `None`: never.
+    pub sweep_every: Option<time::Duration>,
     /// Stop taking new blobs after this long (command-line runs; Lambda has its own deadline).
     pub max_run: Option<Duration>,
     /// Stop taking new blobs this long before Lambda's deadline.
@@ -64,6 +66,10 @@ impl Settings {
                 env.number(&INITIAL_LOOKBACK_HOURS, 1..=168)? as i64
             ),
             overlap: time::Duration::minutes(env.number(&OVERLAP_MINUTES, 0..=10_080)? as i64),
+            sweep_every: match env.number(&SWEEP_HOURS, 0..=168)? {
+                0 => None,
+                hours => Some(time::Duration::hours(hours as i64)),
+            },
             max_run: match env.number(&MAX_RUN_SECONDS, 0..=86_400)? {
                 0 => None,
                 secs => Some(seconds(secs)),

@@ -99,6 +99,10 @@ pub struct Summary {
     pub watermark_after: Watermarks,
     /// Now minus the newest `contentCreated` listed.
     pub lag_seconds: Option<u64>,
+    /// This run swept the API's whole retention (asked for, or due by `AUDIT_LOGS_SWEEP_HOURS`).
+    pub swept: bool,
+    /// When the last complete sweep began (`null` before the first).
+    pub last_sweep: Option<String>,
     /// Ranges older than the API's retention that could not be listed: lost content.
     pub clamped: Vec<Clamped>,
     /// The run stopped listing or taking new blobs or summaries early: Lambda's deadline came near,

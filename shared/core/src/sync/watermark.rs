@@ -49,7 +49,7 @@ impl Syncer {
     ) -> Result<Option<OffsetDateTime>, SyncError> {
         match mode {
             Mode::Scheduled => Ok(self.store.watermark(content_type).await?),
-            Mode::Backfill { .. } => Ok(None),
+            Mode::Backfill { .. } | Mode::Sweep { .. } => Ok(None),
         }
     }
 

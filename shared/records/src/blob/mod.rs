@@ -34,7 +34,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, SeqAccess, Visi
 use serde_json::error::Category;
 use serde_json::value::RawValue;
 
-use crate::classify::classify_owned;
+use crate::classify::{TimeBounds, classify_owned};
 use crate::count::BlobCount;
 use crate::filter::OperationFilter;
 use crate::model::AuditEvent;
@@ -121,8 +121,10 @@ pub fn classify_blob<R, E>(
 where
     R: Read,
 {
+    // One clock reading per blob: every record of it is judged against the same bounds.
+    let bounds = TimeBounds::around(time::OffsetDateTime::now_utc());
     read_blob(reader, max_record_bytes, |element| {
-        match element.and_then(|raw| classify_owned(raw, filter)) {
+        match element.and_then(|raw| classify_owned(raw, filter, &bounds)) {
             Ok(Some(event)) => {
                 on_event(event)?;
                 count.count_kept();

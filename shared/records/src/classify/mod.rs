@@ -7,6 +7,7 @@
 //! workloads that the default filter drops.
 
 mod ids;
+mod keys;
 mod kind;
 mod object;
 mod probe;
@@ -16,6 +17,7 @@ mod scalar;
 mod sources;
 
 use serde_json::value::RawValue;
+use time::OffsetDateTime;
 
 use crate::filter::OperationFilter;
 use crate::model::AuditEvent;
@@ -25,7 +27,8 @@ use probe::Probe;
 use properties::Properties;
 use required::Required;
 
-pub use required::MAX_ID_BYTES;
+pub use keys::{MAX_APP_ID_BYTES, MAX_USER_BYTES};
+pub use required::{MAX_ID_BYTES, TimeBounds};
 
 /// Validates one record and, if the filter keeps it, extracts the stored fields.
 ///
@@ -34,7 +37,8 @@ pub use required::MAX_ID_BYTES;
 /// usable `Id`, `CreationTime` or integer `RecordType`. Unknown fields and unknown
 /// `RecordType` numbers are fine.
 pub fn classify(raw: &RawValue, filter: &OperationFilter) -> Result<Option<AuditEvent>, Rejection> {
-    Ok(extract(raw.get(), filter)?.map(|mut event| {
+    let bounds = TimeBounds::around(OffsetDateTime::now_utc());
+    Ok(extract(raw.get(), filter, &bounds)?.map(|mut event| {
         event.raw = raw.get().to_owned();
         event
     }))
@@ -44,21 +48,28 @@ pub fn classify(raw: &RawValue, filter: &OperationFilter) -> Result<Option<Audit
 pub(crate) fn classify_owned(
     raw: Box<RawValue>,
     filter: &OperationFilter,
+    bounds: &TimeBounds,
 ) -> Result<Option<AuditEvent>, Rejection> {
-    Ok(extract(raw.get(), filter)?.map(|mut event| {
+    Ok(extract(raw.get(), filter, bounds)?.map(|mut event| {
         event.raw = Box::<str>::from(raw).into_string();
         event
     }))
 }
 
 /// Everything but `raw`, which the callers fill in from what they own.
-fn extract(text: &str, filter: &OperationFilter) -> Result<Option<AuditEvent>, Rejection> {
+fn extract(
+    text: &str,
+    filter: &OperationFilter,
+    bounds: &TimeBounds,
+) -> Result<Option<AuditEvent>, Rejection> {
     let mut probe = Probe::read(text)?;
-    let required = Required::take(&mut probe)?;
+    let required = Required::take(&mut probe, bounds)?;
     let Some(props) = kept(&probe, required.record_type, filter) else {
         return Ok(None);
     };
-    Ok(Some(sources::event(required, &probe, &props)))
+    let event = sources::event(required, &probe, &props);
+    keys::check(&event)?;
+    Ok(Some(event))
 }
 
 /// Asks the filter; for a kept record, its `PropertyCollection`. That is parsed at

@@ -14,6 +14,37 @@ use crate::timestamp::parse_timestamp;
 /// per partition key) and real ones are GUIDs.
 pub const MAX_ID_BYTES: usize = 512;
 
+/// The `CreationTime`s a real record can have: from 2000 to a day after the reading clock
+/// (room for clock skew, never for a record dated years ahead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeBounds {
+    /// The earliest accepted.
+    pub earliest: OffsetDateTime,
+    /// The latest accepted.
+    pub latest: OffsetDateTime,
+}
+
+impl TimeBounds {
+    /// The bounds for records read at `now`.
+    pub fn around(now: OffsetDateTime) -> TimeBounds {
+        TimeBounds {
+            earliest: time::macros::datetime!(2000-01-01 00:00 UTC),
+            latest: now + time::Duration::days(1),
+        }
+    }
+
+    #[inline]
+    fn check(&self, time: OffsetDateTime, id: &str, text: &str) -> Result<(), Rejection> {
+        if time < self.earliest || time > self.latest {
+            return Err(Rejection::with_detail(
+                RejectionKind::ImplausibleCreationTime,
+                format!("record {}: got {}", quote(id), quote(text)),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A record's required fields, checked.
 ///
 /// The checks are marked `#[inline]` because out of line their results travel through
@@ -28,9 +59,9 @@ impl<'a> Required<'a> {
     /// Checked in this order, so a record with several faults is rejected for the
     /// first; the `Id` comes first because the other messages name it.
     #[inline]
-    pub(super) fn take(probe: &mut Probe<'a>) -> Result<Self, Rejection> {
+    pub(super) fn take(probe: &mut Probe<'a>, bounds: &TimeBounds) -> Result<Self, Rejection> {
         let id = id(probe.id.take())?;
-        let creation_time = creation_time(probe.creation_time.as_ref(), &id)?;
+        let creation_time = creation_time(probe.creation_time.as_ref(), &id, bounds)?;
         let record_type = record_type(probe.record_type.as_ref(), &id)?;
         Ok(Required {
             id,
@@ -60,18 +91,26 @@ fn id(value: Option<Scalar<'_>>) -> Result<Cow<'_, str>, Rejection> {
 }
 
 #[inline]
-fn creation_time(value: Option<&Scalar<'_>>, id: &str) -> Result<OffsetDateTime, Rejection> {
+fn creation_time(
+    value: Option<&Scalar<'_>>,
+    id: &str,
+    bounds: &TimeBounds,
+) -> Result<OffsetDateTime, Rejection> {
     match value {
         None | Some(Scalar::Null) => Err(Rejection::with_detail(
             RejectionKind::MissingCreationTime,
             format!("record {}", quote(id)),
         )),
-        Some(Scalar::Str(text)) => parse_timestamp(text).ok_or_else(|| {
-            Rejection::with_detail(
-                RejectionKind::InvalidCreationTime,
-                format!("record {}: got {}", quote(id), quote(text)),
-            )
-        }),
+        Some(Scalar::Str(text)) => {
+            let time = parse_timestamp(text).ok_or_else(|| {
+                Rejection::with_detail(
+                    RejectionKind::InvalidCreationTime,
+                    format!("record {}: got {}", quote(id), quote(text)),
+                )
+            })?;
+            bounds.check(time, id, text)?;
+            Ok(time)
+        }
         Some(other) => Err(Rejection::with_detail(
             RejectionKind::InvalidCreationTime,
             format!("record {}: got {other}", quote(id)),

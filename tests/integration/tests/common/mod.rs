@@ -220,7 +220,11 @@ pub fn expected_report(fx: &Fixture, from: &str, to: &str) -> Value {
         .map(|(day, (launches, users))| json!({"day": day, "launches": launches, "unique_users": users.len()}))
         .collect();
 
-    let deleted = deletions(fx);
+    // A launch newer than the deletion makes the app live again.
+    let deleted: BTreeMap<String, String> = deletions(fx)
+        .into_iter()
+        .filter(|(app, at)| last.get(app).is_none_or(|launched| at >= launched))
+        .collect();
     let mut inactive: Vec<(&String, &String)> = last
         .iter()
         .filter(|(app, at)| &at[..10] < from && !deleted.contains_key(*app))
