@@ -72,6 +72,13 @@ pub enum FaultKind {
     /// be fetched.
     #[serde(rename = "content_missing")]
     ContentMissing,
+    /// A content listing with an entry no client can read (no `contentUri`, a number for an
+    /// id, an unreadable `contentCreated`) before the real ones.
+    #[serde(rename = "broken_listing_entry")]
+    BrokenListingEntry,
+    /// A content listing whose JSON is preceded by `bytes` of whitespace: valid, and huge.
+    #[serde(rename = "huge_page")]
+    HugePage { bytes: usize },
 }
 
 fn default_cut_after_bytes() -> usize {
@@ -100,6 +107,8 @@ impl FaultKind {
             FaultKind::ForeignContentUri => "foreign_content_uri",
             FaultKind::BadBody => "bad_body",
             FaultKind::ContentMissing => "content_missing",
+            FaultKind::BrokenListingEntry => "broken_listing_entry",
+            FaultKind::HugePage { .. } => "huge_page",
         }
     }
 }
@@ -336,7 +345,9 @@ pub(crate) fn canned_response(
             | FaultKind::ExpireTokens
             | FaultKind::ForeignNextPage
             | FaultKind::LoopNextPage
-            | FaultKind::ForeignContentUri,
+            | FaultKind::ForeignContentUri
+            | FaultKind::BrokenListingEntry
+            | FaultKind::HugePage { .. },
             _,
         ) => return None,
     };

@@ -70,7 +70,7 @@ async fn huge_deep_and_invalid_records_are_rejected_and_their_blobmates_stored()
 }
 
 #[tokio::test]
-async fn a_blob_that_is_not_json_fails_and_holds_the_watermark() {
+async fn a_blob_that_is_not_json_fails_and_is_recorded_for_retry() {
     let fx = Fixture::new(quiet_tenant()).await;
     let first = fx.sync_ok().await;
     let watermark = first["watermark_after"]["Audit.General"]
@@ -91,15 +91,47 @@ async fn a_blob_that_is_not_json_fails_and_holds_the_watermark() {
     let run = fx.sync_ok().await;
     assert_eq!(run["complete"], json!(false), "{run}");
     assert_eq!(n(&run, "blobs_failed"), 2, "{run}");
+    assert_eq!(n(&run, "blobs_retrying"), 2, "{run}");
     let errors = run["errors"].to_string();
     assert!(errors.contains("failed 3 times"), "{errors}");
-    // The failed blobs lie behind the watermark (the overlap found them): it must not move.
-    assert_eq!(
-        run["watermark_after"]["Audit.General"],
-        json!(watermark),
-        "{run}"
+    // Recorded for retry, so the watermark need not wait for them.
+    let after = run["watermark_after"]["Audit.General"].as_str().unwrap();
+    assert!(after >= watermark.as_str(), "{run}");
+    let retries: Vec<_> = integration_tests::scan_all(&fx.moto, &fx.tables.state)
+        .await
+        .into_iter()
+        .filter(|item| {
+            item["pk"]
+                .as_s()
+                .is_ok_and(|pk| pk == "RETRY#Audit.General")
+        })
+        .collect();
+    assert_eq!(retries.len(), 2);
+    assert!(
+        retries
+            .iter()
+            .all(|r| r["last_error"].as_s().unwrap().contains("failed 3 times"))
     );
-    let _ = created;
+
+    // The next run lists them again (the overlap) and tries each once, from its listing: the
+    // retry pass leaves what already failed in this run.
+    let again = fx.sync_ok().await;
+    assert_eq!(
+        (n(&again, "blobs_failed"), n(&again, "blobs_retried")),
+        (2, 0),
+        "{again}"
+    );
+    let attempts: Vec<String> = integration_tests::scan_all(&fx.moto, &fx.tables.state)
+        .await
+        .into_iter()
+        .filter(|item| {
+            item["pk"]
+                .as_s()
+                .is_ok_and(|pk| pk == "RETRY#Audit.General")
+        })
+        .map(|item| item["attempts"].as_n().unwrap().clone())
+        .collect();
+    assert_eq!(attempts, ["2", "2"]);
 }
 
 #[tokio::test]

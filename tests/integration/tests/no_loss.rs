@@ -392,3 +392,192 @@ async fn the_hourly_run_sweeps_once_the_last_sweep_is_a_day_old() {
     assert_eq!(next["swept"], json!(false), "{next}");
     assert_eq!(next["last_sweep"], json!(last), "{next}");
 }
+
+/// Every item of the state table under `pk`.
+async fn state_items(fx: &Fixture, pk: &str) -> Vec<common::Item> {
+    integration_tests::scan_all(&fx.moto, &fx.tables.state)
+        .await
+        .into_iter()
+        .filter(|item| item["pk"].as_s().is_ok_and(|p| p == pk))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_blob_that_keeps_failing_does_not_hold_the_sync_and_is_stored_once_it_can_be() {
+    let fx = Fixture::new(quiet_tenant()).await;
+    // No overlap: the failing blob is never listed again, only its retry record brings it back.
+    let env = integration_tests::with_vars(fx.env.clone(), &[("AUDIT_LOGS_OVERLAP_MINUTES", "0")]);
+    let sync = || async {
+        invoke(common::FUNCTION, &env, &json!({}))
+            .await
+            .ok()
+            .clone()
+    };
+    let stuck = fx.tenant.add_blob(
+        ContentType::General,
+        fx.tenant.now() - time::Duration::minutes(30),
+        None,
+        vec![record(
+            "stuck-1",
+            "LaunchPowerApp",
+            APP,
+            "ana@contoso.com",
+            &at(&fx, 35),
+        )],
+    );
+    fx.tenant
+        .inject(FaultRule::new(stuck.as_str(), FaultKind::ContentMissing).times(100_000));
+
+    let first = sync().await;
+    assert_eq!(
+        (n(&first, "blobs_failed"), n(&first, "blobs_retrying")),
+        (1, 1),
+        "{first}"
+    );
+    assert_eq!(first["complete"], json!(false));
+    let watermark = first["watermark_after"]["Audit.General"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let created = fx.tenant.now() - time::Duration::minutes(30);
+    assert!(
+        watermark > audit_records::format_utc(created, audit_records::UtcStyle::Seconds),
+        "the watermark passed the recorded blob: {first}"
+    );
+
+    // Later content (published after the watermark) syncs while the blob still fails, and the
+    // blob is tried again.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    fx.tenant.add_blob(
+        ContentType::General,
+        fx.tenant.now() - time::Duration::seconds(1),
+        None,
+        vec![record(
+            "after-1",
+            "LaunchPowerApp",
+            APP,
+            "bo@contoso.com",
+            &at(&fx, 2),
+        )],
+    );
+    let second = sync().await;
+    assert_eq!(
+        (n(&second, "blobs_retried"), n(&second, "blobs_retrying")),
+        (1, 1),
+        "{second}"
+    );
+    assert!(fx.stored().await.contains_key("after-1"));
+    let retries = state_items(&fx, "RETRY#Audit.General").await;
+    assert_eq!(retries.len(), 1);
+    assert_eq!(retries[0]["attempts"].as_n().unwrap(), "2");
+    assert!(retries[0]["last_error"].as_s().unwrap().contains("AF20050"));
+
+    fx.tenant.clear_faults();
+    let third = sync().await;
+    assert_eq!(third["complete"], json!(true), "{third}");
+    assert_eq!(n(&third, "blobs_retried"), 1, "{third}");
+    assert!(fx.stored().await.contains_key("stuck-1"));
+    assert!(state_items(&fx, "RETRY#Audit.General").await.is_empty());
+    fx.assert_exactly_the_truth().await;
+}
+
+#[tokio::test]
+async fn a_blob_that_failed_until_its_content_expired_is_reported_lost_by_id() {
+    let fx = Fixture::new(quiet_tenant()).await;
+    fx.sync_ok().await;
+    // As a blob that failed on every run for a week leaves its record.
+    let s = |v: &str| aws_sdk_dynamodb::types::AttributeValue::S(v.into());
+    let client = aws_sdk_dynamodb::Client::new(&fx.moto.sdk_config().await);
+    let created = fx.tenant.now() - time::Duration::days(7) - time::Duration::hours(1);
+    let created = audit_records::format_utc(created, audit_records::UtcStyle::Millis);
+    let expired = audit_records::format_utc(
+        fx.tenant.now() - time::Duration::hours(1),
+        audit_records::UtcStyle::Millis,
+    );
+    let id = "20261124000000000000000000000000000000lost$20261124000000000000000000000000000000lost$audit_general$Audit_General$na";
+    client
+        .put_item()
+        .table_name(&fx.tables.state)
+        .item("pk", s("RETRY#Audit.General"))
+        .item("sk", s(&format!("{created}#{id}")))
+        .item("content_id", s(id))
+        .item(
+            "content_uri",
+            s(&format!(
+                "https://manage.office.com/api/v1.0/x/activity/feed/audit/{id}"
+            )),
+        )
+        .item("content_created", s(&created))
+        .item("content_expiration", s(&expired))
+        .item(
+            "attempts",
+            aws_sdk_dynamodb::types::AttributeValue::N("168".into()),
+        )
+        .item("last_error", s("HTTP 500 AF50000"))
+        .send()
+        .await
+        .unwrap();
+
+    let run = fx.sync_ok().await;
+    assert_eq!(n(&run, "blobs_lost"), 1, "{run}");
+    assert_eq!(run["lost_content_ids"], json!([id]), "{run}");
+    assert_eq!(run["complete"], json!(false), "{run}");
+    assert!(
+        run["errors"].to_string().contains("168 failed attempts"),
+        "{run}"
+    );
+    assert!(state_items(&fx, "RETRY#Audit.General").await.is_empty());
+    let ledger = state_items(&fx, "LEDGER#Audit.General").await;
+    let entry = ledger
+        .iter()
+        .find(|item| item["content_id"].as_s().unwrap() == id)
+        .expect("the lost blob is in the ledger");
+    assert_eq!(entry["status"].as_s().unwrap(), "lost");
+
+    let next = fx.sync_ok().await;
+    assert_eq!(
+        (n(&next, "blobs_lost"), next["complete"].clone()),
+        (0, json!(true)),
+        "{next}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreadable_listing_entry_is_skipped_and_the_rest_of_the_page_syncs() {
+    let fx = Fixture::new(quiet_tenant()).await;
+    fx.tenant.inject(
+        FaultRule::new("/subscriptions/content", FaultKind::BrokenListingEntry).times(1000),
+    );
+    let run = fx.sync_ok().await;
+    assert!(n(&run, "listing_entries_skipped") >= 1, "{run}");
+    assert_eq!(run["complete"], json!(false), "{run}");
+    assert!(
+        run["errors"].to_string().contains("listing entry skipped"),
+        "{run}"
+    );
+    fx.assert_exactly_the_truth().await;
+}
+
+#[tokio::test]
+async fn a_listing_page_past_32_mib_is_refused_unread_and_the_window_waits() {
+    let fx = Fixture::new(quiet_tenant()).await;
+    let huge = FaultKind::HugePage {
+        bytes: 40 * 1024 * 1024,
+    };
+    fx.tenant
+        .inject(FaultRule::new("/subscriptions/content", huge).times(1));
+    let (run, peak_mb) =
+        integration_tests::invoke_measured(common::FUNCTION, &fx.env, &json!({})).await;
+    let first = run.ok().clone();
+    assert_eq!(first["complete"], json!(false), "{first}");
+    assert!(
+        first["errors"].to_string().contains("larger than 32 MiB"),
+        "{first}"
+    );
+    // The page is not buffered past the limit.
+    assert!(peak_mb < 128, "peak RSS {peak_mb} MB");
+
+    let second = fx.sync_ok().await;
+    assert_eq!(second["complete"], json!(true), "{second}");
+    fx.assert_exactly_the_truth().await;
+}

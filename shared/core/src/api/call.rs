@@ -24,15 +24,43 @@ pub(super) trait BodyMode {
     fn take(resp: Response) -> impl Future<Output = Result<Self::Answer, reqwest::Error>> + Send;
 }
 
-/// The small JSON answers: read whole, with the headers (paging comes in one).
+/// The most of a small JSON answer (a listing page, the subscriptions) that is read. The
+/// service's pages are a few hundred KB; an answer past this is refused, not buffered.
+pub const MAX_ANSWER_BYTES: usize = 32 * 1024 * 1024;
+
+/// The small JSON answers: read whole, with the headers (paging comes in one), up to
+/// [`MAX_ANSWER_BYTES`].
 pub(super) struct Whole;
 
-impl BodyMode for Whole {
-    type Answer = (HeaderMap, Bytes);
+/// A small answer as read; `oversized` when it ran past [`MAX_ANSWER_BYTES`] and the rest was
+/// left unread.
+pub(super) struct WholeAnswer {
+    headers: HeaderMap,
+    body: Bytes,
+    oversized: bool,
+}
 
-    async fn take(resp: Response) -> Result<(HeaderMap, Bytes), reqwest::Error> {
+impl BodyMode for Whole {
+    type Answer = WholeAnswer;
+
+    async fn take(mut resp: Response) -> Result<WholeAnswer, reqwest::Error> {
         let headers = resp.headers().clone();
-        Ok((headers, resp.bytes().await?))
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = resp.chunk().await? {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Ok(WholeAnswer {
+                    headers,
+                    body: body.freeze(),
+                    oversized: true,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(WholeAnswer {
+            headers,
+            body: body.freeze(),
+            oversized: false,
+        })
     }
 }
 
@@ -85,7 +113,18 @@ impl ManagementClient {
         operation: Operation,
         url: Url,
     ) -> Result<(HeaderMap, Bytes), ApiError> {
-        self.execute::<Whole>(operation, url).await
+        let answer = self.execute::<Whole>(operation, url).await?;
+        if answer.oversized {
+            return Err(ApiError::Malformed {
+                operation: operation.as_str(),
+                detail: format!(
+                    "the answer is larger than {} MiB, far past any page the service sends; it \
+                     was not read further",
+                    MAX_ANSWER_BYTES / (1024 * 1024)
+                ),
+            });
+        }
+        Ok((answer.headers, answer.body))
     }
 
     /// Sends one call with the retry rules and returns its answer once it succeeded.

@@ -21,7 +21,7 @@ use url::Url;
 
 pub use counters::{ApiCounters, ApiCounts};
 pub use error::{ApiError, ServiceError};
-pub use pages::ContentPages;
+pub use pages::{ContentPages, ListedPage};
 pub use reply::{ContentBlob, ContentListing, StartOutcome, Subscription};
 pub use window::{MAX_WINDOW, RETENTION, TimeWindow, parse_api_time};
 
@@ -112,7 +112,9 @@ impl ManagementClient {
         let mut pages = self.content_pages(content_type, window);
         let mut listing = ContentListing::default();
         while let Some(page) = pages.next_page().await {
-            listing.blobs.extend(page?);
+            let page = page?;
+            listing.blobs.extend(page.blobs);
+            listing.unreadable.extend(page.unreadable);
             listing.pages += 1;
         }
         Ok(listing)

@@ -10,6 +10,8 @@ use super::operation::Operation;
 use super::reply::{next_page, parse_json};
 use super::{ApiError, ContentBlob, ManagementClient, TimeWindow};
 use crate::config::ContentType;
+use crate::http::body_excerpt;
+use serde_json::value::RawValue;
 
 /// Pages one window's listing may have. A day of the largest tenants is a few thousand pages;
 /// past this the paging is broken, not long.
@@ -49,12 +51,12 @@ impl ManagementClient {
 
 impl ContentPages<'_> {
     /// The next page, following `NextPageUri`; `None` after the last one.
-    pub async fn next_page(&mut self) -> Option<Result<Vec<ContentBlob>, ApiError>> {
+    pub async fn next_page(&mut self) -> Option<Result<ListedPage, ApiError>> {
         let url = self.next.take()?;
         Some(self.read(url).await)
     }
 
-    async fn read(&mut self, url: Url) -> Result<Vec<ContentBlob>, ApiError> {
+    async fn read(&mut self, url: Url) -> Result<ListedPage, ApiError> {
         let operation = Operation::ListContent;
         if self.seen.len() >= MAX_PAGES_PER_WINDOW {
             return Err(ApiError::Malformed {
@@ -73,16 +75,69 @@ impl ContentPages<'_> {
         }
         let (headers, body) = self.client.send(operation, url).await?;
         self.next = next_page(&headers)?.map(|url| self.client.with_publisher(url));
-        let page: Vec<ContentBlob> = parse_json(&body, operation)?;
-        if page.len() > MAX_BLOBS_PER_PAGE {
+        let entries: Vec<Box<RawValue>> = parse_json(&body, operation)?;
+        if entries.len() > MAX_BLOBS_PER_PAGE {
             return Err(ApiError::Malformed {
                 operation: operation.as_str(),
                 detail: format!(
                     "one page listed {} blobs, more than the {MAX_BLOBS_PER_PAGE} a page can hold",
-                    page.len()
+                    entries.len()
                 ),
             });
         }
-        Ok(page)
+        Ok(ListedPage::read(&entries))
+    }
+}
+
+/// One page of a listing: the blobs it lists, and the entries that could not be read.
+#[derive(Debug, Default)]
+pub struct ListedPage {
+    /// The entries read.
+    pub blobs: Vec<ContentBlob>,
+    /// Why each unreadable entry could not be read, with its beginning. Such an entry names no
+    /// blob that could be fetched, so it is skipped (and counted), not the page.
+    pub unreadable: Vec<String>,
+}
+
+impl ListedPage {
+    fn read(entries: &[Box<RawValue>]) -> ListedPage {
+        let mut page = ListedPage::default();
+        for (index, entry) in entries.iter().enumerate() {
+            match serde_json::from_str::<ContentBlob>(entry.get()) {
+                Ok(blob) => page.blobs.push(blob),
+                Err(err) => page.unreadable.push(format!(
+                    "entry {index}: {err}; it began: {}",
+                    body_excerpt(entry.get().as_bytes())
+                )),
+            }
+        }
+        page
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_entry_is_skipped_and_said_why() {
+        let body = r#"[{"contentType":"Audit.General","contentId":42},
+            {"contentType":"Audit.General","contentId":"a$b$c$d$e","contentUri":"https://manage.office.com/x",
+             "contentCreated":"2026-11-24T10:00:00.000Z"}, 7]"#;
+        let entries: Vec<Box<RawValue>> = serde_json::from_str(body).unwrap();
+        let page = ListedPage::read(&entries);
+        assert_eq!(page.blobs.len(), 1);
+        assert_eq!(page.blobs[0].content_id, "a$b$c$d$e");
+        assert_eq!(page.unreadable.len(), 2);
+        assert!(
+            page.unreadable[0].starts_with("entry 0: invalid type"),
+            "{:?}",
+            page.unreadable
+        );
+        assert!(
+            page.unreadable[1].starts_with("entry 2:"),
+            "{:?}",
+            page.unreadable
+        );
     }
 }

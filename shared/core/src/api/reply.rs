@@ -59,6 +59,8 @@ pub struct ContentBlob {
 pub struct ContentListing {
     /// Every blob listed, in the API's order, possibly with repeats.
     pub blobs: Vec<ContentBlob>,
+    /// Entries that could not be read, and why (see [`super::ListedPage`]).
+    pub unreadable: Vec<String>,
     /// Pages read, the first one included.
     pub pages: u32,
 }

@@ -10,6 +10,7 @@ mod apply;
 mod contribution;
 mod events;
 mod locks;
+mod retry;
 mod spread;
 mod state;
 mod usage;
@@ -29,6 +30,7 @@ pub use events::{
     is_app_event, item_bytes, raw_record,
 };
 pub use locks::{KEY_STRIPES, KeyLocks};
+pub use retry::{RETRIES_PER_RUN, RetryEntry};
 pub use spread::{
     EVENT_BUCKETS, SUMMARY_BUCKETS, USER_BUCKETS, app_bucket, event_bucket, fnv1a64, user_bucket,
 };

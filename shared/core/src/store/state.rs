@@ -21,6 +21,9 @@ pub enum LedgerStatus {
     Done,
     /// The API said the blob is gone (AF20050/AF20051/AF20052): counted, never retried.
     Gone,
+    /// The blob failed on every attempt until its content expired: its events are lost, and the
+    /// run that found it so reported its content id.
+    Lost,
 }
 
 impl LedgerStatus {
@@ -28,6 +31,7 @@ impl LedgerStatus {
         match self {
             LedgerStatus::Done => "done",
             LedgerStatus::Gone => "gone",
+            LedgerStatus::Lost => "lost",
         }
     }
 }
@@ -69,7 +73,7 @@ pub struct LedgerEntry {
 
 /// Sort keys order by creation time, so the ledger reads in time order; the key is known from the
 /// listing alone, so a blob's entry is read by its key.
-fn ledger_sk(created: OffsetDateTime, content_id: &str) -> String {
+pub(super) fn ledger_sk(created: OffsetDateTime, content_id: &str) -> String {
     format!("{}#{content_id}", format_utc(created, UtcStyle::Millis))
 }
 

@@ -36,21 +36,28 @@ impl Syncer {
     /// counters. Blobs that could not be recorded are stored but not marked: they will be
     /// fetched again (harmlessly, their markers stop a second count), so the watermark must not
     /// pass them.
+    /// Returns the blobs recorded (`contentCreated`, `contentId`).
     pub(super) async fn flush_ledger(
         &self,
         ledger: &mut Vec<Settled>,
         shared: &RunShared,
         unfinished: &mut Unfinished,
         summary: &mut Summary,
-    ) {
+    ) -> Vec<(OffsetDateTime, String)> {
         if ledger.is_empty() {
-            return;
+            return Vec::new();
         }
         let entries: Vec<LedgerEntry> = ledger.iter().map(|s| s.entry.clone()).collect();
+        let mut recorded = Vec::new();
         match self.store.record_ledger(&entries).await {
             Ok(requests) => {
                 summary.dynamodb_write_requests += u64::from(requests);
                 self.clear_markers(ledger, shared);
+                recorded.extend(
+                    entries
+                        .into_iter()
+                        .map(|e| (e.content_created, e.content_id)),
+                );
             }
             Err(err) => {
                 tracing::error!(error = %err, "could not record processed blobs");
@@ -61,6 +68,7 @@ impl Syncer {
             }
         }
         ledger.clear();
+        recorded
     }
 
     /// Starts clearing the recorded blobs' markers, each blob in its own task (see

@@ -64,7 +64,8 @@ impl Syncer {
                 None => break WindowEnd::Listed,
                 Some(Ok(page)) => {
                     summary.pages += 1;
-                    batch.extend(page);
+                    note_unreadable(run.content_type.as_str(), &page.unreadable, summary);
+                    batch.extend(page.blobs);
                     if batch.len() >= PAGE_BUDGET {
                         let blobs = std::mem::take(&mut batch);
                         self.work_batch(run, blobs, summary, unfinished).await?;
@@ -106,10 +107,10 @@ impl Syncer {
         let placed = place_in_time(blobs, run.window, run.now, summary, unfinished);
         let ct = run.content_type.as_str();
         let placed = self.skip_settled(ct, placed, summary).await?;
-        let left = self
+        let processed = self
             .process_blobs(ct, placed, run.stop, run.shared, summary)
             .await;
-        unfinished.merge(left);
+        unfinished.merge(processed.unfinished);
         Ok(())
     }
 }
@@ -123,6 +124,16 @@ fn dedupe(blobs: Vec<ContentBlob>) -> Vec<ContentBlob> {
         .into_iter()
         .filter(|b| seen.insert(b.content_id.clone()))
         .collect()
+}
+
+/// An unreadable listing entry names no blob that could be fetched: it is skipped, counted and
+/// reported (the run is not complete), and the page's other entries go on.
+fn note_unreadable(content_type: &str, unreadable: &[String], summary: &mut Summary) {
+    for entry in unreadable {
+        tracing::error!(content_type, entry = %entry, "listing entry skipped: it cannot be read");
+        summary.listing_entries_skipped += 1;
+        summary.push_error(format!("{content_type}: listing entry skipped: {entry}"));
+    }
 }
 
 /// No subscription, or one an admin disabled: nothing can be listed until it is started.

@@ -13,6 +13,7 @@ mod lock;
 mod mode;
 mod plan;
 mod process;
+mod retry;
 mod settings;
 mod stop;
 mod summary;
@@ -165,6 +166,12 @@ impl Syncer {
         }
         if let Some(current) = watermark {
             summary.note_watermark(ct, current);
+        }
+        // Recorded failures after the listing, so a blob listed again was fetched from its
+        // fresh entry (scheduled runs: a backfill is exactly its range, and a sweep lists every
+        // blob of the retention anyway).
+        if *mode == Mode::Scheduled && !stop.stop_requested() {
+            self.retry_failed(ct, now, stop, shared, summary).await?;
         }
         Ok(())
     }

@@ -21,9 +21,26 @@ pub(super) struct Settled {
     pub(super) marked: Vec<AppDay>,
 }
 
+/// What processing a batch of blobs left.
+#[derive(Default)]
+pub(super) struct Processed {
+    /// The oldest blob neither settled nor recorded for retry: the watermark must not pass it.
+    pub(super) unfinished: Unfinished,
+    /// The blobs now in the ledger (`contentCreated`, `contentId`).
+    pub(super) settled: Vec<(OffsetDateTime, String)>,
+}
+
+/// One blob's outcome, counted.
+enum Tally {
+    Settled(Settled),
+    Failed(String),
+    Deferred,
+}
+
 impl Syncer {
-    /// Processes `blobs`, oldest first, a few at once. Returns the oldest blob left unfinished,
-    /// which the watermark must not pass.
+    /// Processes `blobs`, oldest first, a few at once. A blob that fails is recorded for retry
+    /// (so the watermark may pass it); one deferred, or whose failure could not be recorded, is
+    /// left unfinished.
     pub(super) async fn process_blobs(
         &self,
         content_type: &str,
@@ -31,8 +48,10 @@ impl Syncer {
         stop: &StopSignal,
         shared: &RunShared,
         summary: &mut Summary,
-    ) -> Unfinished {
+    ) -> Processed {
+        let mut processed = Processed::default();
         let mut unfinished = Unfinished::default();
+        let mut failed: Vec<(PlacedBlob, String)> = Vec::new();
         let mut ledger: Vec<Settled> = Vec::new();
         let mut results =
             futures::stream::iter(blobs.into_iter().map(|(created, blob)| async move {
@@ -46,31 +65,65 @@ impl Syncer {
 
         while let Some((created, blob, result)) = results.next().await {
             match tally(content_type, created, &blob, result, summary) {
-                Some(entry) => ledger.push(entry),
-                None => unfinished.include(created),
+                Tally::Settled(entry) => ledger.push(entry),
+                Tally::Failed(error) => failed.push(((created, blob), error)),
+                Tally::Deferred => unfinished.include(created),
             }
             if ledger.len() >= BATCH_WRITE_MAX {
-                self.flush_ledger(&mut ledger, shared, &mut unfinished, summary)
+                let recorded = self
+                    .flush_ledger(&mut ledger, shared, &mut unfinished, summary)
                     .await;
+                processed.settled.extend(recorded);
             }
         }
         drop(results);
-        self.flush_ledger(&mut ledger, shared, &mut unfinished, summary)
+        let recorded = self
+            .flush_ledger(&mut ledger, shared, &mut unfinished, summary)
             .await;
+        processed.settled.extend(recorded);
         self.finish_clearing(shared, summary).await;
-        unfinished
+        for ((created, blob), error) in failed {
+            self.record_failure(created, &blob, &error, &mut unfinished, summary)
+                .await;
+        }
+        processed.unfinished = unfinished;
+        processed
+    }
+
+    /// Records a failed blob for the next runs to retry. If even that fails, the blob holds the
+    /// watermark, as a blob no run would otherwise come back to.
+    async fn record_failure(
+        &self,
+        created: OffsetDateTime,
+        blob: &ContentBlob,
+        error: &str,
+        unfinished: &mut Unfinished,
+        summary: &mut Summary,
+    ) {
+        match self.store.record_failure(blob, created, error).await {
+            Ok(attempts) => {
+                summary.blobs_retrying += 1;
+                summary.dynamodb_write_requests += 1;
+                tracing::error!(content_id = %blob.content_id, attempts, error, "blob failed; recorded, and retried by every run until its content expires");
+            }
+            Err(err) => {
+                tracing::error!(content_id = %blob.content_id, error = %err, "could not record a failed blob; it holds the watermark");
+                summary.push_error(err.to_string());
+                unfinished.include(created);
+            }
+        }
     }
 }
 
 /// Counts one blob's outcome. A settled blob (stored, or gone from the API) comes back as its
-/// ledger entry; one that failed or was deferred comes back as `None`, for the next run.
+/// ledger entry; one that failed with its error, for the retry record.
 fn tally(
     content_type: &str,
     created: OffsetDateTime,
     blob: &ContentBlob,
     result: BlobResult,
     summary: &mut Summary,
-) -> Option<Settled> {
+) -> Tally {
     let entry = |status, count: &BlobCount| LedgerEntry {
         content_type: content_type.to_string(),
         content_id: blob.content_id.clone(),
@@ -88,7 +141,7 @@ fn tally(
             marked,
         } => {
             summary.add_blob(&count, &write);
-            Some(Settled {
+            Tally::Settled(Settled {
                 entry: entry(LedgerStatus::Done, &count),
                 marked,
             })
@@ -96,21 +149,20 @@ fn tally(
         BlobResult::Gone { error } => {
             summary.blobs_expired += 1;
             tracing::warn!(content_id = %blob.content_id, error = %error, "blob expired or missing; counted and skipped");
-            Some(Settled {
+            Tally::Settled(Settled {
                 entry: entry(LedgerStatus::Gone, &BlobCount::default()),
                 marked: Vec::new(),
             })
         }
         BlobResult::Failed { error } => {
             summary.blobs_failed += 1;
-            tracing::error!(content_id = %blob.content_id, error = %error, "blob failed; the next run retries it");
             summary.push_error(format!("blob {}: {error}", blob.content_id));
-            None
+            Tally::Failed(error)
         }
         BlobResult::Deferred => {
             summary.blobs_deferred += 1;
             summary.stopped_early = true;
-            None
+            Tally::Deferred
         }
     }
 }
@@ -134,7 +186,10 @@ mod tests {
     }
 
     fn tally_one(result: BlobResult, summary: &mut Summary) -> Option<LedgerEntry> {
-        tally("Audit.General", CREATED, &blob(), result, summary).map(|settled| settled.entry)
+        match tally("Audit.General", CREATED, &blob(), result, summary) {
+            Tally::Settled(settled) => Some(settled.entry),
+            Tally::Failed(_) | Tally::Deferred => None,
+        }
     }
 
     #[test]

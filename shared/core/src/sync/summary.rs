@@ -99,6 +99,19 @@ pub struct Summary {
     pub watermark_after: Watermarks,
     /// Now minus the newest `contentCreated` listed.
     pub lag_seconds: Option<u64>,
+    /// Listing entries that could not be read (no usable `contentId` or `contentUri`): skipped,
+    /// so the rest of the page syncs, and reported in `errors`.
+    pub listing_entries_skipped: u64,
+    /// Blobs that failed in this run and are recorded for retry: every run retries them first,
+    /// until they are stored or their content expires. The watermark does not wait for them.
+    pub blobs_retrying: u64,
+    /// Recorded failing blobs this run retried.
+    pub blobs_retried: u64,
+    /// Recorded failing blobs whose content expired before any attempt succeeded: their events
+    /// are lost. Named in `lost_content_ids`, in the log and by the data-loss alarm.
+    pub blobs_lost: u64,
+    /// The content ids of lost blobs: the first 10.
+    pub lost_content_ids: Vec<String>,
     /// This run swept the API's whole retention (asked for, or due by `AUDIT_LOGS_SWEEP_HOURS`).
     pub swept: bool,
     /// When the last complete sweep began (`null` before the first).

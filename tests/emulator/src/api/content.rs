@@ -4,7 +4,7 @@
 use axum::Extension;
 use axum::extract::{Path, RawQuery, State as AxumState};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -105,7 +105,8 @@ pub(super) async fn content(
         fault.map(|Extension(InjectedFault(kind))| kind),
     );
     let (items, next) = page(&state, &listing, now, links.content_base());
-    Ok(reply(&state, &items, next_page_uri(&listing, &links, next)))
+    let next = next_page_uri(&listing, &links, next);
+    Ok(reply(&state, &items, next, links.fault.as_ref()))
 }
 
 /// The items of the page asked for, and where the listing continues.
@@ -156,8 +157,35 @@ fn content_item(blob: &Blob, content_id: String, content_base: &str, tenant: &st
     }
 }
 
-fn reply(state: &State, items: &[ContentItem], next_page_uri: Option<String>) -> Response {
-    let mut response = json_response(StatusCode::OK, &items);
+fn reply(
+    state: &State,
+    items: &[ContentItem],
+    next_page_uri: Option<String>,
+    fault: Option<&FaultKind>,
+) -> Response {
+    let mut response = match fault {
+        Some(FaultKind::BrokenListingEntry) => {
+            let mut entries = vec![serde_json::json!({"contentType": "Audit.General",
+                "contentId": 42, "contentCreated": "yesterday"})];
+            entries.extend(
+                items
+                    .iter()
+                    .map(|item| serde_json::to_value(item).expect("plain")),
+            );
+            json_response(StatusCode::OK, &entries)
+        }
+        Some(FaultKind::HugePage { bytes }) => {
+            let mut body = vec![b' '; *bytes];
+            body.extend(serde_json::to_vec(items).expect("plain"));
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+                body,
+            )
+                .into_response()
+        }
+        _ => json_response(StatusCode::OK, &items),
+    };
     if let Some(url) = next_page_uri {
         response.headers_mut().insert(
             state.config.next_page_header.as_str(),
