@@ -179,3 +179,60 @@ async fn bad_report_requests_are_explained() {
         json!({"launches": 0, "unique_users": 0, "apps": 0})
     );
 }
+
+#[tokio::test]
+async fn the_report_outlives_the_raw_events_when_they_expire() {
+    let fx = Fixture::new(small_tenant()).await;
+    let env =
+        integration_tests::with_vars(fx.env.clone(), &[("AUDIT_LOGS_EVENT_RETENTION_DAYS", "30")]);
+    integration_tests::invoke(common::FUNCTION, &env, &json!({}))
+        .await
+        .ok();
+    let (first, last) = day_range(&fx);
+    let before = report(&fx, json!({"from": first, "to": last})).await;
+
+    // Event items expire 30 days after their CreationTime; the summaries never do.
+    let items = integration_tests::scan_all(&fx.moto, &fx.tables.events).await;
+    let mut events = 0;
+    for item in &items {
+        let sk = item["sk"].as_s().unwrap();
+        if sk.starts_with("EV#") {
+            events += 1;
+            let created = time::OffsetDateTime::parse(
+                item["creation_time"].as_s().unwrap(),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .unwrap();
+            let expires: i64 = item["expires_at"].as_n().unwrap().parse().unwrap();
+            assert_eq!(
+                expires,
+                (created + time::Duration::days(30)).unix_timestamp()
+            );
+        } else {
+            assert!(
+                !item.contains_key("expires_at"),
+                "a summary item expires: {item:?}"
+            );
+        }
+    }
+    assert!(events > 10);
+
+    // As DynamoDB's TTL would: every event item gone. The report does not read them.
+    let client = aws_sdk_dynamodb::Client::new(&fx.moto.sdk_config().await);
+    for item in items
+        .iter()
+        .filter(|i| i["sk"].as_s().unwrap().starts_with("EV#"))
+    {
+        client
+            .delete_item()
+            .table_name(&fx.tables.events)
+            .key("pk", item["pk"].clone())
+            .key("sk", item["sk"].clone())
+            .send()
+            .await
+            .unwrap();
+    }
+    let after = report(&fx, json!({"from": first, "to": last})).await;
+    assert_eq!(after, before);
+    assert_eq!(comparable(&after), expected_report(&fx, &first, &last));
+}

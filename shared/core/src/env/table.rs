@@ -207,6 +207,13 @@ pub const INITIAL_LOOKBACK_HOURS: Var = Var {
     default: Value("24"),
     meaning: "how far back the first run starts (1 to 168)",
 };
+/// How long event items are kept.
+pub const EVENT_RETENTION_DAYS: Var = Var {
+    name: "AUDIT_LOGS_EVENT_RETENTION_DAYS",
+    functions: &[Sync],
+    default: Value("0"),
+    meaning: "days an event item is kept after its `CreationTime` before DynamoDB's TTL deletes it (0: for good; 1 to 3650); the usage summaries are always kept",
+};
 /// The automatic sweep's period.
 pub const SWEEP_HOURS: Var = Var {
     name: "AUDIT_LOGS_SWEEP_HOURS",
@@ -273,7 +280,7 @@ pub const RUST_LOG: Var = Var {
 };
 
 /// Every variable, in the README's order.
-pub static VARS: [Var; 27] = [
+pub static VARS: [Var; 28] = [
     TENANT_ID,
     CLIENT_ID,
     CLIENT_SECRET_ARN,
@@ -294,6 +301,7 @@ pub static VARS: [Var; 27] = [
     INITIAL_LOOKBACK_HOURS,
     OVERLAP_MINUTES,
     SWEEP_HOURS,
+    EVENT_RETENTION_DAYS,
     MAX_RUN_SECONDS,
     DEADLINE_MARGIN_SECONDS,
     LOCK_LEASE_SECONDS,

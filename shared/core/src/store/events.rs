@@ -12,6 +12,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::locks::KeyLocks;
 use super::spread::event_bucket;
 use super::{BATCH_WRITE_MAX, Item, Store, StoreError, get_n, get_s, n, s};
+use crate::api::parse_api_time;
 
 /// The sort-key prefix of event items, before the record's `Id`.
 pub const EVENT_SK_PREFIX: &str = "EV#";
@@ -70,6 +71,20 @@ pub struct EventItems {
     pub main: Item,
     /// `RAW#{id}#{n}` items in the same partition; empty when the raw record is inline.
     pub parts: Vec<Item>,
+}
+
+impl EventItems {
+    /// Sets the TTL of the item and its parts: `retention` after the event's `CreationTime`.
+    pub fn expire_after(&mut self, retention: time::Duration) {
+        let Some(created) = get_s(&self.main, "creation_time").and_then(parse_api_time) else {
+            return;
+        };
+        let at = n((created + retention).unix_timestamp());
+        self.main.insert("expires_at".into(), at.clone());
+        for part in &mut self.parts {
+            part.insert("expires_at".into(), at.clone());
+        }
+    }
 }
 
 /// The stored form of an event: the CoE `admin_auditlog` columns plus the original record,
@@ -248,7 +263,10 @@ impl Store {
             let keys: Vec<EventKey> = chunk.iter().map(event_key).collect();
             let _held = locks.lock(keys.iter()).await;
             let owners = self.stored_owners(&keys).await?;
-            let (items, outcome, owned) = plan_writes(chunk, &keys, &owners, content_id);
+            let (mut items, outcome, owned) = plan_writes(chunk, &keys, &owners, content_id);
+            if let Some(retention) = self.event_retention {
+                items.iter_mut().for_each(|i| i.expire_after(retention));
+            }
             stored.outcome.add(outcome);
             // Parts first: an event item is only ever stored once all its parts are.
             let (mains, parts): (Vec<Item>, Vec<Vec<Item>>) =
@@ -487,6 +505,25 @@ mod tests {
             !event_items(&event("short"), "blob-a")
                 .main
                 .contains_key("truncated")
+        );
+    }
+
+    #[test]
+    fn retention_expires_an_event_and_its_parts_after_its_creation_time() {
+        let mut items = event_items(&with_raw(incompressible(900_000)), "blob-a");
+        items.expire_after(time::Duration::days(30));
+        let at = datetime!(2026-12-24 10:00 UTC).unix_timestamp();
+        assert_eq!(get_n(&items.main, "expires_at"), Some(at));
+        assert!(
+            items
+                .parts
+                .iter()
+                .all(|p| get_n(p, "expires_at") == Some(at))
+        );
+        assert!(
+            !event_items(&event("kept"), "blob-a")
+                .main
+                .contains_key("expires_at")
         );
     }
 }

@@ -126,9 +126,18 @@ pub struct Store {
     events_table: String,
     state_table: String,
     retry: RetryPolicy,
+    /// Event items expire this long after their `CreationTime` (TTL); `None`: kept for good.
+    event_retention: Option<time::Duration>,
 }
 
 impl Store {
+    /// The same store, writing event items that expire `retention` after their
+    /// `CreationTime` (`AUDIT_LOGS_EVENT_RETENTION_DAYS`); `None` keeps them for good.
+    pub fn with_event_retention(mut self, retention: Option<time::Duration>) -> Store {
+        self.event_retention = retention;
+        self
+    }
+
     /// The store over `events_table` and `state_table`, with a client from `sdk` that retries
     /// throttling itself (8 attempts).
     pub fn new(sdk: &aws_config::SdkConfig, events_table: &str, state_table: &str) -> Store {
@@ -147,6 +156,7 @@ impl Store {
                 max_delay: Duration::from_secs(5),
                 max_total: Duration::from_secs(120),
             },
+            event_retention: None,
         }
     }
 

@@ -61,7 +61,8 @@ impl Syncer {
             session.aws().await,
             &settings.events_table,
             &settings.state_table,
-        );
+        )
+        .with_event_retention(settings.event_retention);
         Ok(Syncer {
             api,
             store,

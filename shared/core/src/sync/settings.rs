@@ -5,8 +5,9 @@ use std::time::Duration;
 use audit_records::{DEFAULT_MAX_RECORD_BYTES, OperationFilter};
 
 use crate::env::table::{
-    CONCURRENCY, DEADLINE_MARGIN_SECONDS, INITIAL_LOOKBACK_HOURS, LOCK_LEASE_SECONDS,
-    MAX_RUN_SECONDS, OPERATIONS, OVERLAP_MINUTES, STATE_TABLE, SWEEP_HOURS, TABLE,
+    CONCURRENCY, DEADLINE_MARGIN_SECONDS, EVENT_RETENTION_DAYS, INITIAL_LOOKBACK_HOURS,
+    LOCK_LEASE_SECONDS, MAX_RUN_SECONDS, OPERATIONS, OVERLAP_MINUTES, STATE_TABLE, SWEEP_HOURS,
+    TABLE,
 };
 use crate::env::{ConfigError, Env};
 
@@ -25,6 +26,8 @@ pub struct Settings {
     pub initial_lookback: time::Duration,
     /// How far before the watermark every run lists again, for blobs that became visible late.
     pub overlap: time::Duration,
+    /// How long event items are kept after their `CreationTime`; `None`: for good.
+    pub event_retention: Option<time::Duration>,
     /// A scheduled run also sweeps when the last sweep is this old; `None`: never.
     pub sweep_every: Option<time::Duration>,
     /// Stop taking new blobs after this long (command-line runs; Lambda has its own deadline).
@@ -66,6 +69,10 @@ impl Settings {
                 env.number(&INITIAL_LOOKBACK_HOURS, 1..=168)? as i64
             ),
             overlap: time::Duration::minutes(env.number(&OVERLAP_MINUTES, 0..=10_080)? as i64),
+            event_retention: match env.number(&EVENT_RETENTION_DAYS, 0..=3_650)? {
+                0 => None,
+                days => Some(time::Duration::days(days as i64)),
+            },
             sweep_every: match env.number(&SWEEP_HOURS, 0..=168)? {
                 0 => None,
                 hours => Some(time::Duration::hours(hours as i64)),
