@@ -582,7 +582,7 @@ async fn publishing_puts_a_private_page_in_s3_and_the_link_fetches_it() {
         &json!({"publish": true}),
     )
     .await;
-    assert_eq!(run.error_type(), "PublishError");
+    assert_eq!(run.error_type(), "PublishError", "{}", run.error_message());
     assert!(
         run.error_message().contains("does not exist"),
         "{}",
