@@ -91,17 +91,7 @@ impl Store {
         &self,
         content_type: &str,
     ) -> Result<Option<OffsetDateTime>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.state_table)
-            .key("pk", s("WATERMARK"))
-            .key("sk", s(content_type))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| StoreError::from_sdk("GetItem", &self.state_table, err))?;
-        let Some(item) = output.item else {
+        let Some(item) = self.state_item("WATERMARK", content_type).await? else {
             return Ok(None);
         };
         let text = get_s(&item, "watermark").unwrap_or_default();
@@ -114,19 +104,24 @@ impl Store {
             })
     }
 
-    /// The sweep's record (`SWEEP` / `audit-sync`), if a scheduled run or a sweep wrote one.
-    pub async fn sweep_record(&self) -> Result<Option<SweepRecord>, StoreError> {
+    /// One state item, read strongly consistent.
+    async fn state_item(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.state_table)
-            .key("pk", s("SWEEP"))
-            .key("sk", s("audit-sync"))
+            .key("pk", s(pk))
+            .key("sk", s(sk))
             .consistent_read(true)
             .send()
             .await
             .map_err(|err| StoreError::from_sdk("GetItem", &self.state_table, err))?;
-        let Some(item) = output.item else {
+        Ok(output.item)
+    }
+
+    /// The sweep's record (`SWEEP` / `audit-sync`), if a scheduled run or a sweep wrote one.
+    pub async fn sweep_record(&self) -> Result<Option<SweepRecord>, StoreError> {
+        let Some(item) = self.state_item("SWEEP", "audit-sync").await? else {
             return Ok(None);
         };
         let time = |name: &str| -> Result<Option<OffsetDateTime>, StoreError> {

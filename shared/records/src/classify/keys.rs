@@ -15,43 +15,36 @@ pub const MAX_USER_BYTES: usize = 512;
 
 /// Checks the key parts of a kept record.
 pub(super) fn check(event: &AuditEvent) -> Result<(), Rejection> {
-    if let Some(app) = &event.app_id {
-        let fault = if app.len() > MAX_APP_ID_BYTES {
-            Some(format!(
-                "{} bytes, at most {MAX_APP_ID_BYTES} allowed",
-                app.len()
-            ))
-        } else if app.contains('#') {
-            Some("contains '#', the key delimiter".to_string())
-        } else if app.chars().any(char::is_control) {
-            Some("contains a control character".to_string())
-        } else {
-            None
-        };
-        if let Some(fault) = fault {
-            return Err(Rejection::with_detail(
-                RejectionKind::InvalidAppId,
-                format!("record {}: {fault}", quote(&event.id)),
-            ));
-        }
+    if let Some(fault) = event
+        .app_id
+        .as_deref()
+        .and_then(|app| fault(app, MAX_APP_ID_BYTES, true))
+    {
+        return Err(reject(RejectionKind::InvalidAppId, event, &fault));
     }
-    for user in [&event.user_upn, &event.user_key].into_iter().flatten() {
-        let fault = if user.len() > MAX_USER_BYTES {
-            Some(format!(
-                "{} bytes, at most {MAX_USER_BYTES} allowed",
-                user.len()
-            ))
-        } else if user.chars().any(char::is_control) {
-            Some("contains a control character".to_string())
-        } else {
-            None
-        };
-        if let Some(fault) = fault {
-            return Err(Rejection::with_detail(
-                RejectionKind::InvalidUser,
-                format!("record {}: {fault}", quote(&event.id)),
-            ));
-        }
+    let users = [&event.user_upn, &event.user_key].into_iter().flatten();
+    if let Some(fault) = users
+        .filter_map(|user| fault(user, MAX_USER_BYTES, false))
+        .next()
+    {
+        return Err(reject(RejectionKind::InvalidUser, event, &fault));
     }
     Ok(())
+}
+
+/// What keeps `value` from being part of a key, if anything.
+fn fault(value: &str, max: usize, no_delimiter: bool) -> Option<String> {
+    if value.len() > max {
+        Some(format!("{} bytes, at most {max} allowed", value.len()))
+    } else if no_delimiter && value.contains('#') {
+        Some("contains '#', the key delimiter".to_string())
+    } else if value.chars().any(char::is_control) {
+        Some("contains a control character".to_string())
+    } else {
+        None
+    }
+}
+
+fn reject(kind: RejectionKind, event: &AuditEvent, fault: &str) -> Rejection {
+    Rejection::with_detail(kind, format!("record {}: {fault}", quote(&event.id)))
 }
