@@ -36,7 +36,8 @@ mod rejection;
 mod timestamp;
 
 pub use blob::{
-    BlobError, DEFAULT_MAX_RECORD_BYTES, MAX_RECORD_DEPTH, classify_blob, count_blob, read_blob,
+    BlobClassifier, BlobError, DEFAULT_MAX_RECORD_BYTES, MAX_RECORD_DEPTH, classify_blob,
+    count_blob, read_blob,
 };
 pub use classify::{MAX_APP_ID_BYTES, MAX_ID_BYTES, MAX_USER_BYTES, TimeBounds, classify};
 pub use count::{BlobCount, RejectionSample};

@@ -291,18 +291,57 @@ fn bodies_that_are_not_arrays() {
 
 #[test]
 fn broken_json_between_elements_is_fatal() {
-    for (body, complete) in [
-        (&b"[{\"a\":1} {\"b\":2}]"[..], 1),
-        (b"[{\"a\":1},]", 1),
-        (b"[{\"a\":1}] trailing", 1),
-        (b"[{\"a\":1},{\"b\":tru}]", 1),
-        (b"[{\"a\":1},{\"b\":\"\x01\"}]", 1),
+    for (body, complete, offset) in [
+        (&b"[{\"a\":1} {\"b\":2}]"[..], 1, 9),
+        (b"[{\"a\":1},]", 1, 9),
+        (b"[,{\"a\":1}]", 0, 1),
+        (b"[{\"a\":1}] trailing", 1, 10),
     ] {
         let (result, _) = elements(body, DEFAULT_MAX_RECORD_BYTES);
         match result {
-            Err(BlobError::Syntax { records, .. }) => assert_eq!(records, complete),
+            Err(BlobError::Syntax {
+                records,
+                offset: at,
+                ..
+            }) => {
+                assert_eq!(records, complete);
+                assert_eq!(at, offset);
+            }
             other => panic!("{}: {other:?}", String::from_utf8_lossy(body)),
         }
+    }
+    let (result, _) = elements(b"[{\"a\":1} x]", DEFAULT_MAX_RECORD_BYTES);
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        "the blob is not valid JSON after 1 records: expected `,` or `]` after a record at \
+         byte 9, found `x`"
+    );
+}
+
+#[test]
+fn broken_json_inside_a_record_rejects_that_record_only() {
+    for broken in [
+        &b"{\"b\":tru}"[..],
+        b"{\"b\":\"\x01\"}",
+        b"{\"b\" 1}",
+        b"\xff",
+    ] {
+        let mut body = b"[".to_vec();
+        body.extend_from_slice(broken);
+        body.push(b',');
+        body.extend_from_slice(record(1).as_bytes());
+        body.push(b']');
+        let (result, seen) = elements(&body, DEFAULT_MAX_RECORD_BYTES);
+        assert_eq!(result.unwrap(), 2, "{}", String::from_utf8_lossy(broken));
+        let kind = seen[0].as_ref().unwrap_err().kind();
+        assert!(
+            matches!(
+                kind,
+                RejectionKind::InvalidJson | RejectionKind::InvalidUtf8
+            ),
+            "{kind:?}"
+        );
+        assert_eq!(seen[1].as_ref().unwrap().get(), record(1));
     }
 }
 
@@ -317,15 +356,6 @@ fn invalid_utf8_inside_a_record_rejects_that_record() {
     assert_eq!(rejection.kind(), RejectionKind::InvalidUtf8);
     assert_eq!(rejection.detail(), Some("at byte 8"));
     assert_eq!(seen[1].as_ref().unwrap().get(), record(1));
-}
-
-#[test]
-fn invalid_utf8_outside_strings_is_fatal() {
-    let (result, _) = elements(b"[{\"a\":1},\xff]", DEFAULT_MAX_RECORD_BYTES);
-    assert!(
-        matches!(result, Err(BlobError::Syntax { records: 1, .. })),
-        "{result:?}"
-    );
 }
 
 #[test]
@@ -411,21 +441,21 @@ fn a_huge_deeply_nested_record_is_skipped_in_bounded_memory() {
 }
 
 #[test]
-fn nesting_too_deep_to_skip_ends_the_blob() {
-    let body = format!("[{},{}{}]", record(0), "[".repeat(5000), "]".repeat(5000));
-    let (result, seen) = elements(body.as_bytes(), 1000);
-    assert_eq!(seen.len(), 1);
-    let err = result.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            BlobError::NestingTooDeep {
-                records: 1,
-                limit: 1000
-            }
-        ),
-        "{err:?}"
+fn oversized_deep_nesting_is_skipped_too() {
+    let body = format!(
+        "[{},{}{},{}]",
+        record(0),
+        "[".repeat(5000),
+        "]".repeat(5000),
+        record(2)
     );
+    let (result, seen) = elements(body.as_bytes(), 1000);
+    assert_eq!(result.unwrap(), 3);
+    assert_eq!(
+        seen[1].as_ref().unwrap_err().kind(),
+        RejectionKind::TooLarge
+    );
+    assert_eq!(seen[2].as_ref().unwrap().get(), record(2));
 }
 
 #[test]

@@ -318,3 +318,153 @@ proptest! {
         }
     }
 }
+
+/// Values for a top-level field: mostly what that field holds, sometimes another type.
+fn field_value(name: &'static str) -> BoxedStrategy<String> {
+    let fitting: &'static [&'static str] = match name {
+        "Id" => &[
+            "\"x-1\"",
+            "\"9fb932d4-f039-4722-96ff-82e389e3995a\"",
+            "\"\"",
+        ],
+        "CreationTime" => &[
+            "\"2026-05-19T13:17:34\"",
+            "\"2026-05-19T13:17:34.1234567Z\"",
+            "\"soon\"",
+        ],
+        "RecordType" => &[
+            "15",
+            "256",
+            "30",
+            "45",
+            "46",
+            "79",
+            "-1",
+            "0",
+            "2.56e2",
+            "256.0",
+            "\"256\"",
+            "99999999999999999999",
+        ],
+        "Workload" => &[
+            "\"PowerApps\"",
+            "\"powerapps\"",
+            "\"Power\\u0041pps\"",
+            "\"PowerPlatform\"",
+            "\"MicrosoftFlow\"",
+            "\"Exchange\"",
+            "\"\"",
+            "null",
+        ],
+        "Operation" => &[
+            "\"LaunchPowerApp\"",
+            "\"launchpowerapp\"",
+            "\"Launch\\u0050owerApp\"",
+            "\"CreateFlow\"",
+            "\"UserLoggedIn\"",
+            "7",
+        ],
+        "PropertyCollection" => &[
+            "[{\"Name\":\"powerplatform.analytics.resource.power_app.id\",\"Value\":\"a\"}]",
+            "[{\"Name\":\"powerplatform.analytics.resource.type\",\"Value\":\"PowerApp\"}]",
+            "[{\"Name\":\"powerplatform.analytics.resource.type\",\"Value\":\"Environment\"}]",
+        ],
+        _ => &[
+            "{\"Workload\":\"PowerApps\",\"RecordType\":256,\"Operation\":\"LaunchPowerApp\"}",
+            "\"a,b]}\\\"\"",
+        ],
+    };
+    prop_oneof![
+        6 => prop::sample::select(fitting).prop_map(str::to_owned),
+        1 => json_value().prop_map(|v| v.to_string()),
+    ]
+    .boxed()
+}
+
+/// A top-level field as text, sometimes written the ways a skim could misread: an escaped
+/// key, padding around the colon.
+fn field_text(name: &'static str) -> impl Strategy<Value = String> {
+    (
+        field_value(name),
+        prop::bool::weighted(0.15),
+        whitespace(),
+        whitespace(),
+    )
+        .prop_map(move |(value, escape, before, after)| {
+            let key = if escape {
+                // The same key with its first letter escaped: serde_json reads it as the name.
+                format!("\\u{:04x}{}", name.as_bytes()[0], &name[1..])
+            } else {
+                name.to_owned()
+            };
+            format!("\"{key}\"{before}:{after}{value}")
+        })
+}
+
+/// Records as a tenant's blob could hold them: the required fields usually there, the
+/// others in any order, some given twice.
+fn audit_like_record() -> impl Strategy<Value = String> {
+    let required = ["Id", "CreationTime", "RecordType"]
+        .map(|name| prop::option::weighted(0.9, field_text(name)).boxed());
+    let others = prop::collection::vec(
+        prop::sample::select(
+            &[
+                "Operation",
+                "Workload",
+                "PropertyCollection",
+                "Nested",
+                "RecordType",
+                "UserId",
+            ][..],
+        )
+        .prop_flat_map(field_text),
+        0..5,
+    );
+    let record = (required, others, whitespace()).prop_flat_map(|(required, others, gap)| {
+        let fields: Vec<String> = required.into_iter().flatten().chain(others).collect();
+        Just(fields)
+            .prop_shuffle()
+            .prop_map(move |fields| format!("{{{gap}{}{gap}}}", fields.join(&format!(",{gap}"))))
+    });
+    prop_oneof![
+        6 => record,
+        1 => json_value().prop_map(|v| v.to_string()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The skim drops a record only when the full classification would not keep it: a
+    /// blob's kept events are exactly those of each record classified alone.
+    #[test]
+    fn skimming_keeps_what_classification_keeps(
+        records in prop::collection::vec(audit_like_record(), 0..12),
+        sizes in prop::collection::vec(1usize..64, 1..4),
+    ) {
+        // Each record valid JSON, so that serde_json can cut the array to compare with.
+        let records: Vec<String> = records
+            .into_iter()
+            .filter(|r| serde_json::from_str::<&RawValue>(r).is_ok())
+            .collect();
+        let body = format!("[{}]", records.join(","));
+        let elements: Vec<Box<RawValue>> = serde_json::from_str(&body).unwrap();
+        for filter in filters() {
+            let expected: Vec<String> = elements
+                .iter()
+                .filter_map(|raw| classify(raw, &filter).ok().flatten())
+                .map(|event| event.raw)
+                .collect();
+            let mut got = Vec::new();
+            let mut count = BlobCount::default();
+            let reader = Chunked { body: body.as_bytes(), sizes: sizes.clone(), turn: 0 };
+            classify_blob(reader, DEFAULT_MAX_RECORD_BYTES, &filter, &mut count, |event| {
+                got.push(event.raw);
+                Ok::<_, Infallible>(())
+            })
+            .unwrap();
+            prop_assert_eq!(&got, &expected, "filter {}", filter);
+            prop_assert_eq!(count.records as usize, elements.len());
+        }
+    }
+}

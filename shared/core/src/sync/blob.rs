@@ -1,18 +1,16 @@
 //! One blob: fetched, streamed through the parser, its kept events stored in batches, then its
 //! contribution to the usage summaries applied.
 //!
-//! The body is never held whole: a blocking task parses it record by record from the network
-//! stream and hands kept events over a small channel to the writer, so memory per blob is a
-//! few batches whatever the blob's size (plus its contribution: the ids of the launches it
-//! owns and its distinct users).
+//! The body is never held whole: each chunk from the network goes through the classifier as it
+//! arrives, in the blob's own task, and the kept events are stored in batches, so memory per
+//! blob is a chunk and a few batches whatever the blob's size (plus its contribution: the ids
+//! of the launches it owns and its distinct users). Parsing a chunk takes tens of
+//! microseconds, too little to be worth a hand-off to a blocking thread.
 
 use std::time::Duration;
 
-use audit_records::{AuditEvent, BlobCount, classify_blob};
-use futures::TryStreamExt;
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
-use tokio_util::io::{StreamReader, SyncIoBridge};
+use audit_records::{AuditEvent, BlobClassifier, BlobCount};
+use futures::StreamExt;
 
 use super::Syncer;
 pub(crate) use super::contribution::RunShared;
@@ -21,20 +19,6 @@ use crate::store::{AppDay, BATCH_WRITE_MAX, Contribution, StoreError, WriteOutco
 
 /// Attempts for a blob whose body broke off (a cut connection, a truncated reply).
 const BLOB_ATTEMPTS: u32 = 3;
-/// Events waiting between the parser and the writer.
-const CHANNEL_CAPACITY: usize = 4 * BATCH_WRITE_MAX;
-
-#[derive(Debug)]
-struct WriterStopped;
-
-impl std::fmt::Display for WriterStopped {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the writer stopped")
-    }
-}
-
-impl std::error::Error for WriterStopped {}
-
 pub(crate) enum BlobResult {
     Done {
         count: BlobCount,
@@ -52,9 +36,6 @@ pub(crate) enum BlobResult {
     /// Not started: the run ran out of time.
     Deferred,
 }
-
-/// What the parser task gives back: how the body parsed, and what it counted.
-type Parsed = (Result<(), String>, BlobCount);
 
 enum StreamFailure {
     /// The body could not be read or parsed; another attempt may succeed.
@@ -111,25 +92,20 @@ impl Syncer {
         }
     }
 
-    /// Streams the body through the parser and stores the kept events. A store failure stops
-    /// the parser; a body failure is reported only once everything parsed is stored.
+    /// Streams the body through the classifier and stores the kept events. A store failure
+    /// stops reading; a body failure is reported only once everything parsed is stored.
     async fn stream_blob(
         &self,
         response: reqwest::Response,
         blob: &ContentBlob,
         shared: &RunShared,
     ) -> Result<(BlobCount, WriteOutcome, Vec<AppDay>), StreamFailure> {
-        let (parser, receiver) = self.spawn_parser(response);
         let mut contribution = Contribution::default();
-        let (mut write, store_error) = self
-            .store_events(receiver, blob, shared, &mut contribution)
-            .await;
-        let (parsed, count) = parser
+        let mut write = WriteOutcome::default();
+        let (parsed, count) = self
+            .store_body(response, blob, shared, &mut write, &mut contribution)
             .await
-            .map_err(|err| StreamFailure::Body(format!("the parser task failed: {err}")))?;
-        if let Some(err) = store_error {
-            return Err(StreamFailure::Store(err));
-        }
+            .map_err(StreamFailure::Store)?;
         parsed.map_err(StreamFailure::Body)?;
         // Only a blob stored whole contributes: a partial attempt's counts would be too low.
         let (requests, marked) = self
@@ -140,57 +116,46 @@ impl Syncer {
         Ok((count, write, marked))
     }
 
-    /// Parses the body on a blocking thread, sending kept events over a small channel.
-    fn spawn_parser(
+    /// Reads the body chunk by chunk, storing kept events a batch at a time. Returns how the
+    /// body parsed and what it counted, or the store's error.
+    async fn store_body(
         &self,
         response: reqwest::Response,
-    ) -> (JoinHandle<Parsed>, mpsc::Receiver<AuditEvent>) {
-        let body = response.bytes_stream().map_err(std::io::Error::other);
-        let reader = SyncIoBridge::new(StreamReader::new(body));
-        let (sender, receiver) = mpsc::channel::<AuditEvent>(CHANNEL_CAPACITY);
-        let filter = self.settings.filter.clone();
-        let max_record_bytes = self.settings.max_record_bytes;
-        let parser = tokio::task::spawn_blocking(move || {
-            let mut count = BlobCount::default();
-            let result = classify_blob(reader, max_record_bytes, &filter, &mut count, |event| {
-                // Only "the writer stopped" can go wrong; the event itself is not wanted back.
-                sender.blocking_send(event).map_err(|_| WriterStopped)
-            })
-            .map_err(|err| err.to_string());
-            (result, count)
-        });
-        (parser, receiver)
-    }
-
-    /// Stores the events the parser sends, in batches, until it is done or a store fails.
-    /// Consuming `receiver` closes the channel on return, which stops a parser still sending.
-    async fn store_events(
-        &self,
-        mut receiver: mpsc::Receiver<AuditEvent>,
         blob: &ContentBlob,
         shared: &RunShared,
+        write: &mut WriteOutcome,
         contribution: &mut Contribution,
-    ) -> (WriteOutcome, Option<StoreError>) {
-        let mut write = WriteOutcome::default();
+    ) -> Result<(Result<(), String>, BlobCount), StoreError> {
+        let mut classifier =
+            BlobClassifier::new(self.settings.max_record_bytes, &self.settings.filter);
         let mut batch = Vec::with_capacity(BATCH_WRITE_MAX);
-        while let Some(event) = receiver.recv().await {
-            batch.push(event);
-            if batch.len() == BATCH_WRITE_MAX
-                && let Err(err) = self
-                    .store_batch(&mut batch, blob, shared, &mut write, contribution)
-                    .await
-            {
-                return (write, Some(err));
+        let mut body = response.bytes_stream();
+        let parsed = loop {
+            let chunk = match body.next().await {
+                Some(Ok(chunk)) => chunk,
+                Some(Err(err)) => break Err(format!("reading the body failed: {err}")),
+                None => break classifier.finish().map_err(|err| err.to_string()),
+            };
+            let fed = classifier.feed(&chunk, &mut |event: AuditEvent| {
+                batch.push(event);
+                Ok::<_, std::convert::Infallible>(())
+            });
+            // Whole batches only: the rest waits for the next chunk, so requests stay full.
+            while batch.len() >= BATCH_WRITE_MAX {
+                let rest = batch.split_off(BATCH_WRITE_MAX);
+                self.store_batch(&mut batch, blob, shared, write, contribution)
+                    .await?;
+                batch = rest;
             }
-        }
-        let store_error = if batch.is_empty() {
-            None
-        } else {
-            self.store_batch(&mut batch, blob, shared, &mut write, contribution)
-                .await
-                .err()
+            if let Err(err) = fed {
+                break Err(err.to_string());
+            }
         };
-        (write, store_error)
+        if !batch.is_empty() {
+            self.store_batch(&mut batch, blob, shared, write, contribution)
+                .await?;
+        }
+        Ok((parsed, classifier.count().clone()))
     }
 
     /// Stores the batch's new events and adds the batch to the blob's contribution.

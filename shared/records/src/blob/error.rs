@@ -13,41 +13,34 @@ pub(super) const HEAD_BYTES: usize = 64;
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError<E = Infallible> {
     /// The body is not a JSON array (empty, an error object, an HTML page...).
-    #[error("the blob is not a JSON array of records ({source}); the body starts with {}", describe_head(.head))]
+    #[error("the blob is not a JSON array of records; the body starts with {}", describe_head(.head))]
     NotAnArray {
         /// The body's first bytes (lossy UTF-8), to show what came instead.
         head: String,
-        /// serde_json's complaint.
-        source: serde_json::Error,
     },
     /// The body ends inside the array: typically a connection cut mid-transfer.
-    #[error("the blob ends early, after {records} records (cut connection?): {source}")]
+    #[error("the blob ends early, after {records} records (cut connection?), at byte {offset}")]
     Truncated {
         /// Elements read completely before the end.
         records: u64,
-        /// serde_json's complaint, with the position.
-        source: serde_json::Error,
+        /// The body's length.
+        offset: u64,
     },
-    /// The body stops being valid JSON between or inside elements, or has data after
-    /// the array.
-    #[error("the blob is not valid JSON after {records} records: {source}")]
+    /// The array's own syntax is broken (a missing or trailing comma, data after the
+    /// array), so where the next record starts cannot be known.
+    #[error(
+        "the blob is not valid JSON after {records} records: expected {expected} at byte \
+         {offset}, found {}", describe_byte(*.found)
+    )]
     Syntax {
         /// Elements read completely before the fault.
         records: u64,
-        /// serde_json's complaint, with the position.
-        source: serde_json::Error,
-    },
-    /// An oversized element nests so deeply that skipping it would itself take more
-    /// memory than `max_record_bytes` (serde_json keeps one byte per open level).
-    #[error(
-        "record {records} of the blob is larger than the size limit and nests more than \
-         {limit} levels deep, so it cannot be skipped; the rest of the blob is unreadable"
-    )]
-    NestingTooDeep {
-        /// Elements read completely before this one.
-        records: u64,
-        /// The nesting depth that was exceeded.
-        limit: usize,
+        /// Where in the body.
+        offset: u64,
+        /// The byte found there.
+        found: u8,
+        /// What could have been there.
+        expected: &'static str,
     },
     /// The underlying reader failed (network, decompression...).
     #[error("reading the blob failed after {records} records: {source}")]
@@ -75,7 +68,6 @@ impl<E> BlobError<E> {
             BlobError::NotAnArray { .. } => 0,
             BlobError::Truncated { records, .. }
             | BlobError::Syntax { records, .. }
-            | BlobError::NestingTooDeep { records, .. }
             | BlobError::Read { records, .. }
             | BlobError::Aborted { records, .. } => *records,
         }
@@ -94,4 +86,12 @@ fn describe_head(head: &str) -> impl fmt::Display + '_ {
         }
     }
     Head(head)
+}
+
+fn describe_byte(byte: u8) -> String {
+    if byte.is_ascii_graphic() {
+        format!("`{}`", byte as char)
+    } else {
+        format!("byte 0x{byte:02x}")
+    }
 }

@@ -3,46 +3,34 @@
 //!
 //! # How elements are cut out of the stream
 //!
-//! Deserializing each element as a `Box<RawValue>` would make serde_json buffer the
-//! whole element before we could look at its size, so one hostile element of hundreds
-//! of MB would be held in memory. Instead, each element is *skipped* with
-//! [`IgnoredAny`] (serde_json validates it while keeping nothing, with no recursion),
-//! and the reader under the deserializer copies the bytes serde_json consumes into a
-//! buffer, at most `max_record_bytes` of them. When the element ends, the buffer is its
-//! text; an element that outgrew the buffer is reported as
-//! [`RejectionKind::TooLarge`] and the blob goes on.
+//! The [splitter](split) scans the body chunk by chunk, knowing only strings and bracket
+//! depth, and hands out each element's text, borrowed from the chunk when the element lies
+//! in it. It checks the array's own syntax, but not the elements': those are parsed by
+//! whoever keeps them, so one broken record costs only itself. An element past
+//! `max_record_bytes` is no longer copied, only scanned to its end, and is reported as
+//! [`RejectionKind::TooLarge`]; memory is the read buffer plus one element.
 //!
-//! This relies on serde_json looking ahead by at most one byte (it takes an element's
-//! first byte before handing the element to us, and the byte after a number to see
-//! that the number ended). The reader hands out one byte per `read` call, so nothing
-//! more can be read ahead; the property tests compare the cut elements with
-//! serde_json's own parse of the array to keep the assumption honest.
+//! [`classify_blob`] skims each element's `RecordType`, `Workload` and `Operation` from the
+//! splitter's key positions and parses only the records the filter might keep.
 //!
 //! [`RejectionKind::TooLarge`]: crate::RejectionKind::TooLarge
 
-mod capture;
+mod classifier;
 mod error;
-mod nesting;
-mod tee;
+mod split;
 
-use std::cell::RefCell;
-use std::fmt;
-use std::io::Read;
+use std::io::{self, Read};
 
-use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, SeqAccess, Visitor};
-use serde_json::error::Category;
 use serde_json::value::RawValue;
 
-use crate::classify::{TimeBounds, classify_owned};
 use crate::count::BlobCount;
 use crate::filter::OperationFilter;
 use crate::model::AuditEvent;
-use crate::rejection::Rejection;
+use crate::rejection::{Rejection, RejectionKind};
 
-use capture::Capture;
-use tee::TeeReader;
+use split::{Element, SplitFault, Splitter};
 
+pub use classifier::BlobClassifier;
 pub use error::BlobError;
 
 /// A sensible `max_record_bytes`: real audit records are a few KiB.
@@ -55,28 +43,24 @@ pub const DEFAULT_MAX_RECORD_BYTES: usize = 1024 * 1024;
 /// [`RejectionKind::TooDeep`]: crate::RejectionKind::TooDeep
 pub const MAX_RECORD_DEPTH: usize = 128;
 
+/// How much is read from a `Read` at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
 /// Reads a blob, handing each element of its top-level array to `on_record` as it is
 /// read, and returns how many elements there were.
 ///
-/// Elements that cannot be handed out as JSON text are passed as `Err`, and reading
-/// goes on: larger than `max_record_bytes` ([`RejectionKind::TooLarge`]), not UTF-8
-/// ([`RejectionKind::InvalidUtf8`]), or nested deeper than [`MAX_RECORD_DEPTH`]
-/// ([`RejectionKind::TooDeep`]). Elements are not otherwise checked: pass them to
-/// [`classify`](crate::classify()).
+/// Elements that are not valid JSON text are passed as `Err`, and reading goes on:
+/// larger than `max_record_bytes` ([`RejectionKind::TooLarge`]), not UTF-8
+/// ([`RejectionKind::InvalidUtf8`]), nested deeper than [`MAX_RECORD_DEPTH`]
+/// ([`RejectionKind::TooDeep`]) or otherwise broken ([`RejectionKind::InvalidJson`]).
+/// Elements are not otherwise checked: pass them to [`classify`](crate::classify()).
 ///
 /// If `on_record` returns an error, reading stops with [`BlobError::Aborted`].
 ///
-/// Memory use does not grow with the blob: a 64 KiB read buffer, the current
-/// element's text (at most `max_record_bytes`), and while an oversized element is
-/// skipped, serde_json's one byte per open nesting level (at most `max_record_bytes`
-/// too, else [`BlobError::NestingTooDeep`]). A leading UTF-8 byte order mark is
-/// skipped.
-///
-/// [`RejectionKind::TooLarge`]: crate::RejectionKind::TooLarge
-/// [`RejectionKind::InvalidUtf8`]: crate::RejectionKind::InvalidUtf8
-/// [`RejectionKind::TooDeep`]: crate::RejectionKind::TooDeep
+/// Memory use does not grow with the blob: a 64 KiB read buffer and the current element's
+/// text (at most `max_record_bytes`). A leading UTF-8 byte order mark is skipped.
 pub fn read_blob<R, E, F>(
-    reader: R,
+    mut reader: R,
     max_record_bytes: usize,
     mut on_record: F,
 ) -> Result<u64, BlobError<E>>
@@ -84,25 +68,10 @@ where
     R: Read,
     F: FnMut(Result<Box<RawValue>, Rejection>) -> Result<(), E>,
 {
-    let capture = RefCell::new(Capture::new(max_record_bytes));
-    let mut progress = Progress {
-        records: 0,
-        started: false,
-        refused: None,
-    };
-    let outcome = {
-        let mut de = serde_json::Deserializer::from_reader(TeeReader::new(reader, &capture));
-        let visitor = ArrayVisitor {
-            capture: &capture,
-            on_record: &mut on_record,
-            progress: &mut progress,
-        };
-        (&mut de).deserialize_seq(visitor).and_then(|()| de.end())
-    };
-    match outcome {
-        Ok(()) => Ok(progress.records),
-        Err(error) => Err(progress.into_error(error, &capture.into_inner())),
-    }
+    let mut splitter = Splitter::new(max_record_bytes);
+    let mut on_element = |element: Element<'_>| on_record(json_value(&element, max_record_bytes));
+    pump(&mut reader, &mut splitter, &mut on_element)?;
+    Ok(splitter.records)
 }
 
 /// Reads a blob and classifies every record: kept events go to `on_event`, the rest
@@ -110,9 +79,10 @@ where
 ///
 /// `count` is updated as the blob is read, so it is accurate up to the point of an
 /// error too. An event is counted as kept once `on_event` accepted it; if `on_event`
-/// fails, reading stops with [`BlobError::Aborted`].
+/// fails, reading stops with [`BlobError::Aborted`]. [`BlobClassifier`] does the same for
+/// a body that arrives in chunks.
 pub fn classify_blob<R, E>(
-    reader: R,
+    mut reader: R,
     max_record_bytes: usize,
     filter: &OperationFilter,
     count: &mut BlobCount,
@@ -121,20 +91,26 @@ pub fn classify_blob<R, E>(
 where
     R: Read,
 {
-    // One clock reading per blob: every record of it is judged against the same bounds.
-    let bounds = TimeBounds::around(time::OffsetDateTime::now_utc());
-    read_blob(reader, max_record_bytes, |element| {
-        match element.and_then(|raw| classify_owned(raw, filter, &bounds)) {
-            Ok(Some(event)) => {
-                on_event(event)?;
-                count.count_kept();
+    let mut classifier = BlobClassifier::new(max_record_bytes, filter);
+    let mut buf = vec![0; READ_CHUNK];
+    let result = loop {
+        match read_some(&mut reader, &mut buf) {
+            Ok(0) => break classifier.finish().map_err(BlobError::never_aborted),
+            Ok(n) => {
+                if let Err(err) = classifier.feed(&buf[..n], &mut on_event) {
+                    break Err(err);
+                }
             }
-            Ok(None) => count.count_filtered(),
-            Err(rejection) => count.count_rejected(rejection),
+            Err(source) => {
+                break Err(BlobError::Read {
+                    records: classifier.count().records,
+                    source,
+                });
+            }
         }
-        Ok(())
-    })
-    .map(|_| ())
+    };
+    count.merge(classifier.count());
+    result
 }
 
 /// Classifies every record of a blob and keeps only the tally: what a blob holds, without
@@ -153,92 +129,101 @@ pub fn count_blob<R: Read>(
     Ok(count)
 }
 
-/// How far reading got, kept outside the deserializer so that it is known after an
-/// error too.
-struct Progress<E> {
-    /// Elements read completely.
-    records: u64,
-    /// Whether the body opened an array.
-    started: bool,
-    /// The consumer's error, if it refused an element.
-    refused: Option<E>,
+/// Feeds a `Read` through the splitter to its end.
+fn pump<R: Read, E>(
+    reader: &mut R,
+    splitter: &mut Splitter,
+    on_element: &mut impl FnMut(Element<'_>) -> Result<(), E>,
+) -> Result<(), BlobError<E>> {
+    let mut buf = vec![0; READ_CHUNK];
+    loop {
+        let n = read_some(reader, &mut buf).map_err(|source| BlobError::Read {
+            records: splitter.records,
+            source,
+        })?;
+        if n == 0 {
+            return splitter
+                .finish()
+                .map_err(|fault| fault_error(splitter, fault));
+        }
+        splitter
+            .feed(&buf[..n], on_element)
+            .map_err(|stop| stop_error(splitter, stop))?;
+    }
 }
 
-impl<E> Progress<E> {
-    /// What a serde_json error means for the blob: the consumer's refusal and an
-    /// unskippable element come through serde_json as errors of its own, so they are
-    /// told apart first.
-    fn into_error(self, error: serde_json::Error, capture: &Capture) -> BlobError<E> {
-        let records = self.records;
-        if let Some(source) = self.refused {
-            return BlobError::Aborted { records, source };
-        }
-        if capture.unskippable {
-            return BlobError::NestingTooDeep {
-                records,
-                limit: capture.skip_depth_limit(),
-            };
-        }
-        match error.classify() {
-            Category::Io => BlobError::Read {
-                records,
-                source: error.into(),
-            },
-            _ if !self.started => BlobError::NotAnArray {
-                head: String::from_utf8_lossy(&capture.head).into_owned(),
-                source: error,
-            },
-            Category::Eof => BlobError::Truncated {
-                records,
-                source: error,
-            },
-            Category::Syntax | Category::Data => BlobError::Syntax {
-                records,
-                source: error,
-            },
+fn read_some<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match reader.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            other => return other,
         }
     }
 }
 
-struct ArrayVisitor<'a, F, E> {
-    capture: &'a RefCell<Capture>,
-    on_record: &'a mut F,
-    progress: &'a mut Progress<E>,
-}
-
-impl<'de, F, E> Visitor<'de> for ArrayVisitor<'_, F, E>
-where
-    F: FnMut(Result<Box<RawValue>, Rejection>) -> Result<(), E>,
-{
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON array of audit records")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        self.progress.started = true;
-        while let Some(element) = seq.next_element_seed(ElementSeed(self.capture))? {
-            self.progress.records += 1;
-            if let Err(refusal) = (self.on_record)(element) {
-                // The callback's error type cannot travel through serde's; it is kept
-                // aside and reported by `read_blob`.
-                self.progress.refused = Some(refusal);
-                return Err(de::Error::custom("the record consumer stopped reading"));
-            }
-        }
-        Ok(())
+/// Why the splitter stopped, as a [`BlobError`].
+fn stop_error<E>(splitter: &Splitter, stop: Result<E, SplitFault>) -> BlobError<E> {
+    match stop {
+        Ok(source) => BlobError::Aborted {
+            records: splitter.records,
+            source,
+        },
+        Err(fault) => fault_error(splitter, fault),
     }
 }
 
-struct ElementSeed<'a>(&'a RefCell<Capture>);
-
-impl<'de> DeserializeSeed<'de> for ElementSeed<'_> {
-    type Value = Result<Box<RawValue>, Rejection>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        self.0.borrow_mut().begin();
-        IgnoredAny::deserialize(deserializer)?;
-        Ok(self.0.borrow_mut().finish())
+fn fault_error<E>(splitter: &Splitter, fault: SplitFault) -> BlobError<E> {
+    let records = splitter.records;
+    match fault {
+        SplitFault::NotAnArray => BlobError::NotAnArray {
+            head: String::from_utf8_lossy(splitter.head()).into_owned(),
+        },
+        SplitFault::Truncated { offset } => BlobError::Truncated { records, offset },
+        SplitFault::Unexpected {
+            offset,
+            byte,
+            expected,
+        } => BlobError::Syntax {
+            records,
+            offset,
+            found: byte,
+            expected,
+        },
     }
+}
+
+/// The checks every element gets, whoever reads it: size and depth.
+fn bounded<'a>(element: &Element<'a>, max_record_bytes: usize) -> Result<&'a [u8], Rejection> {
+    if element.len > max_record_bytes {
+        return Err(Rejection::with_detail(
+            RejectionKind::TooLarge,
+            format!("{} bytes, at most {max_record_bytes} allowed", element.len),
+        ));
+    }
+    if element.max_depth > MAX_RECORD_DEPTH {
+        return Err(Rejection::with_detail(
+            RejectionKind::TooDeep,
+            format!(
+                "{} levels, at most {MAX_RECORD_DEPTH} allowed",
+                element.max_depth
+            ),
+        ));
+    }
+    Ok(element.text)
+}
+
+fn utf8(text: &[u8]) -> Result<&str, Rejection> {
+    std::str::from_utf8(text).map_err(|e| {
+        Rejection::with_detail(
+            RejectionKind::InvalidUtf8,
+            format!("at byte {}", e.valid_up_to()),
+        )
+    })
+}
+
+/// An element as validated JSON text.
+fn json_value(element: &Element<'_>, max_record_bytes: usize) -> Result<Box<RawValue>, Rejection> {
+    let text = utf8(bounded(element, max_record_bytes)?)?;
+    RawValue::from_string(text.to_owned())
+        .map_err(|e| Rejection::with_detail(RejectionKind::InvalidJson, e.to_string()))
 }

@@ -14,6 +14,7 @@ mod probe;
 mod properties;
 mod required;
 mod scalar;
+mod skim;
 mod sources;
 
 use serde_json::value::RawValue;
@@ -29,6 +30,7 @@ use required::Required;
 
 pub use keys::{MAX_APP_ID_BYTES, MAX_USER_BYTES};
 pub use required::{MAX_ID_BYTES, TimeBounds};
+pub(crate) use skim::worth_parsing;
 
 /// Validates one record and, if the filter keeps it, extracts the stored fields.
 ///
@@ -44,14 +46,14 @@ pub fn classify(raw: &RawValue, filter: &OperationFilter) -> Result<Option<Audit
     }))
 }
 
-/// [`classify`], moving the JSON text into the event instead of copying it.
-pub(crate) fn classify_owned(
-    raw: Box<RawValue>,
+/// [`classify`] on text the caller owns elsewhere: it is copied into the event only if kept.
+pub(crate) fn classify_text(
+    text: &str,
     filter: &OperationFilter,
     bounds: &TimeBounds,
 ) -> Result<Option<AuditEvent>, Rejection> {
-    Ok(extract(raw.get(), filter, bounds)?.map(|mut event| {
-        event.raw = Box::<str>::from(raw).into_string();
+    Ok(extract(text, filter, bounds)?.map(|mut event| {
+        event.raw = text.to_owned();
         event
     }))
 }
