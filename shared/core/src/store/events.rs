@@ -3,7 +3,6 @@
 //! that blob owns.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 
 use audit_records::{AppKind, AuditEvent};
 use aws_sdk_dynamodb::primitives::Blob;
@@ -197,10 +196,7 @@ fn compress(raw: &str) -> Option<Vec<u8>> {
     if raw.len() < COMPRESS_FROM_BYTES {
         return None;
     }
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    encoder.write_all(raw.as_bytes()).ok()?;
-    let gz = encoder.finish().ok()?;
-    (gz.len() * 4 <= raw.len() * 3).then_some(gz)
+    super::gzip::gzip_within(raw.as_bytes(), raw.len() * 3 / 4)
 }
 
 /// Reads the original record back from an item that holds it inline (see

@@ -9,6 +9,7 @@
 mod apply;
 mod contribution;
 mod events;
+mod gzip;
 mod locks;
 mod retry;
 mod spread;
