@@ -10,7 +10,7 @@
 //!
 //! | variable | default | |
 //! |---|---|---|
-//! | `BENCH_SIZES` | `10k,100k,1M` | tenant sizes |
+//! | `BENCH_SIZES` | `10k,100k,1M,300k-pp80` | tenant sizes (`300k-pp80`: 80% Power Platform) |
 //! | `BENCH_MOTO_SIZES` | `10k,100k` | sizes also synced end to end into moto (stage c) |
 //! | `BENCH_LATENCY_MS` | `100` | time to first byte added to each blob fetch for the latency comparison; 0 skips it |
 //! | `BENCH_LATENCY_SIZES` | `10k,100k` | sizes the latency comparison runs at |
@@ -45,7 +45,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 const USAGE: &str = "\
 usage: audit-bench          run the benchmark (see `make bench`); settings from BENCH_* variables:
-  BENCH_SIZES=10k,100k,1M  BENCH_MOTO_SIZES=10k,100k (or none)  BENCH_LATENCY_MS=100
+  BENCH_SIZES=10k,100k,1M,300k-pp80  BENCH_MOTO_SIZES=10k,100k (or none)  BENCH_LATENCY_MS=100
   BENCH_LATENCY_SIZES=10k,100k  BENCH_COLD_RUNS=15  BENCH_LAZY=1  BENCH_OUT=target/bench/results.md
   BENCH_LARGE=0  BENCH_CATCHUP_BLOBS=3000,300000  BENCH_HOT_LAUNCHES=1000000  BENCH_HOT_USERS=100000
        audit-bench child STAGE   (internal) one measured stage

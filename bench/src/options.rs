@@ -32,7 +32,7 @@ impl Options {
                 .map_err(|_| format!("{name}={v:?} is not a whole number")),
         };
         Ok(Options {
-            sizes: sizes("BENCH_SIZES", "10k,100k,1M")?,
+            sizes: sizes("BENCH_SIZES", "10k,100k,1M,300k-pp80")?,
             moto_sizes: sizes("BENCH_MOTO_SIZES", "10k,100k")?,
             latency_ms: number("BENCH_LATENCY_MS", 100)?,
             latency_sizes: sizes("BENCH_LATENCY_SIZES", "10k,100k")?,

@@ -94,6 +94,18 @@ pub struct SizeResults {
     pub moto: Option<StageRun>,
 }
 
+impl SizeResults {
+    /// The whole sync's CPU (b, concurrency 16, the child process) per listed record, in µs.
+    pub fn cpu_us_per_record(&self) -> f64 {
+        self.sync16.usage.cpu_s() * 1e6 / self.records.max(1) as f64
+    }
+
+    /// The same per kept (stored) event.
+    pub fn cpu_us_per_event(&self) -> f64 {
+        self.sync16.usage.cpu_s() * 1e6 / self.sync16.events().max(1) as f64
+    }
+}
+
 /// When and on what the benchmark ran: other work on the machine shows in the load average.
 pub struct Context {
     pub started: time::OffsetDateTime,

@@ -26,7 +26,7 @@ pub const POWER_PLATFORM_WORKLOADS: [&str; 4] = [
 /// Records per ordinary blob: hundreds, uniformly drawn.
 pub const RECORDS_PER_BLOB: (u32, u32) = (100, 900);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TenantSize {
     pub name: &'static str,
     /// Blobs in the hour.
@@ -34,15 +34,18 @@ pub struct TenantSize {
     /// Of those, how many hold `large_records` records (tens of MB each).
     pub large_blobs: u32,
     pub large_records: u32,
+    /// The share of records that are Power Platform events (what the sync keeps).
+    pub power_platform_fraction: f64,
 }
 
-pub const SIZES: [TenantSize; 3] = [
+pub const SIZES: [TenantSize; 4] = [
     // 20 blobs of 100..900 records (a whole hour of this tenant is ~6 MB).
     TenantSize {
         name: "10k",
         blobs: 20,
         large_blobs: 0,
         large_records: 0,
+        power_platform_fraction: 0.2,
     },
     // 120 ordinary blobs (~60k records) and 2 of 20,000 records (~12 MB each).
     TenantSize {
@@ -50,6 +53,7 @@ pub const SIZES: [TenantSize; 3] = [
         blobs: 122,
         large_blobs: 2,
         large_records: 20_000,
+        power_platform_fraction: 0.2,
     },
     // 1,440 ordinary blobs (~720k records) and 8 of 35,000 records (~21 MB each).
     TenantSize {
@@ -57,6 +61,15 @@ pub const SIZES: [TenantSize; 3] = [
         blobs: 1_448,
         large_blobs: 8,
         large_records: 35_000,
+        power_platform_fraction: 0.2,
+    },
+    // A Power Platform-heavy tenant: 600 blobs (~300k records), 80% of them kept.
+    TenantSize {
+        name: "300k-pp80",
+        blobs: 600,
+        large_blobs: 0,
+        large_records: 0,
+        power_platform_fraction: 0.8,
     },
 ];
 
@@ -68,7 +81,7 @@ impl TenantSize {
             .copied()
     }
 
-    /// Parses `10k,100k,1M`; an empty list means all three, `none` none.
+    /// Parses `10k,100k,1M,300k-pp80`; an empty list means all of them, `none` none.
     pub fn parse_list(list: &str) -> Result<Vec<TenantSize>, String> {
         if list.trim().is_empty() {
             return Ok(SIZES.to_vec());
@@ -79,15 +92,17 @@ impl TenantSize {
         list.split(',')
             .filter(|s| !s.trim().is_empty())
             .map(|s| {
-                TenantSize::parse(s)
-                    .ok_or_else(|| format!("unknown tenant size {s:?}: use 10k, 100k or 1M"))
+                TenantSize::parse(s).ok_or_else(|| {
+                    format!("unknown tenant size {s:?}: use 10k, 100k, 1M or 300k-pp80")
+                })
             })
             .collect()
     }
 
     /// The emulator's tenant. Content lies in the hour before the anchor (see [`anchor`]), is
     /// all available (no late blobs), holds no duplicates or malformed records
-    /// (so every kept record is one stored event), and 20% of it is Power Platform events.
+    /// (so every kept record is one stored event), and `power_platform_fraction` of it is
+    /// Power Platform events.
     /// Bodies are rendered once at start (`lazy: false`) unless `lazy`: rendering on demand
     /// would put the emulator's own JSON generation on the same two cores as the client
     /// being measured.
@@ -114,7 +129,7 @@ impl TenantSize {
                 records_per_blob_max: RECORDS_PER_BLOB.1,
                 large_blobs_per_hour: self.large_blobs,
                 large_blob_records: self.large_records,
-                power_platform_fraction: 0.2,
+                power_platform_fraction: self.power_platform_fraction,
                 duplicate_rate: 0.0,
                 late_rate: 0.0,
                 malformed_rate: 0.0,
@@ -149,7 +164,7 @@ mod tests {
 
     #[test]
     fn sizes_parse() {
-        assert_eq!(TenantSize::parse_list("").unwrap().len(), 3);
+        assert_eq!(TenantSize::parse_list("").unwrap().len(), 4);
         let two = TenantSize::parse_list("10k, 100K").unwrap();
         assert_eq!(
             two.iter().map(|s| s.name).collect::<Vec<_>>(),
@@ -191,7 +206,7 @@ mod tests {
     #[test]
     fn sizes_aim_at_their_record_counts() {
         let mean = u64::from(RECORDS_PER_BLOB.0 + RECORDS_PER_BLOB.1) / 2;
-        for (size, target) in SIZES.iter().zip([10_000u64, 100_000, 1_000_000]) {
+        for (size, target) in SIZES.iter().zip([10_000u64, 100_000, 1_000_000, 300_000]) {
             let ordinary = u64::from(size.blobs - size.large_blobs) * mean;
             let large = u64::from(size.large_blobs) * u64::from(size.large_records);
             let expected = ordinary + large;

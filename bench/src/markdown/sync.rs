@@ -5,11 +5,12 @@ use super::format::{rate, secs, table, thousands};
 use crate::results::{SizeResults, StageRun};
 
 /// The columns of a sync run; stage (c) replaces the last with moto's CPU and the check.
-const SYNC_HEADERS: [&str; 12] = [
+const SYNC_HEADERS: [&str; 13] = [
     "run",
     "wall s",
     "records/s",
     "CPU s",
+    "CPU µs per record / per event",
     "peak RSS MiB",
     "API requests",
     "DynamoDB writes / reads",
@@ -65,6 +66,11 @@ fn sync_row(name: &str, r: &SizeResults, run: &StageRun) -> Vec<String> {
         secs(run_s),
         rate(r.records as f64 / run_s),
         secs(run.usage.cpu_s()),
+        format!(
+            "{:.2} / {:.2}",
+            run.usage.cpu_s() * 1e6 / r.records.max(1) as f64,
+            run.usage.cpu_s() * 1e6 / stored.max(1) as f64
+        ),
         format!("{:.0}", run.usage.max_rss_mib),
         format!(
             "{} ({} blobs)",
