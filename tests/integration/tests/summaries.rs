@@ -1,5 +1,5 @@
-//! The usage summaries kept incrementally, end to end: a contribution applied twice counts once
-//! (the counter's marker set, with the condition and set updates moto must answer as DynamoDB
+//! The usage summaries kept incrementally, end to end: a group's journal applied twice counts
+//! once (the counter's `seq`, with the conditional updates moto must answer as DynamoDB
 //! does), two blobs racing
 //! for one record give it one owner, and a hot app-day with thousands of users, records
 //! re-delivered across blobs in flight together and runs killed midway ends with exactly the
@@ -10,7 +10,9 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use audit_core::store::{AppDay, Contribution, DayPart, KeyLocks, Store, Written, event_items};
+use audit_core::store::{
+    AppDay, Contribution, DayPart, Journal, JournalCount, KeyLocks, Store, Written, event_items,
+};
 use audit_records::{AuditEvent, OperationFilter, classify};
 use common::{FUNCTION, Fixture, comparable, expected_report, small_tenant};
 use integration_tests::{invoke, kill_after, scan_all, with_vars};
@@ -52,87 +54,78 @@ fn launch_event(id: &str) -> AuditEvent {
 }
 
 #[tokio::test]
-async fn a_contribution_applied_twice_counts_once() {
+async fn a_group_journal_applied_twice_counts_once() {
     let fx = Fixture::new(quiet_tenant()).await;
     let store = store(&fx).await;
-    let day = |app: &str| AppDay {
+    let count = |app: &str, launches: u64, last: &str| JournalCount {
         app_id: app.into(),
         day: "2026-11-24".into(),
+        launches,
+        last_launch: Some(format!("2026-11-24T{last}:00Z")),
     };
-    let part = |ids: &[&str]| DayPart {
-        owned: ids.iter().map(|s| s.to_string()).collect(),
-        users: BTreeSet::from(["ana@contoso.com".to_string()]),
-        last_launch: Some("2026-11-24T10:00:00Z".into()),
+    let journal = |id: &str, counts: Vec<JournalCount>| Journal {
+        id: id.into(),
+        counts,
+        ledger: Vec::new(),
     };
+    // The idempotent part first: the users.
     let mut contribution = Contribution::default();
-    contribution
-        .days
-        .insert(day(HOT_APP), part(&["1", "2", "3"]));
-    let locks = KeyLocks::default();
-
-    let first = store
-        .apply_contribution("blob-1", &contribution, &Written::default(), &locks)
+    contribution.days.insert(
+        AppDay {
+            app_id: HOT_APP.into(),
+            day: "2026-11-24".into(),
+        },
+        DayPart {
+            users: BTreeSet::from(["ana@contoso.com".to_string()]),
+            ..DayPart::default()
+        },
+    );
+    store
+        .apply_sets(&contribution, &Written::default())
         .await
         .unwrap();
-    assert_eq!((first.counted, first.already_counted), (1, 0));
 
-    // The same blob again after a crash, with one more app-day this time: the counted app-day
-    // is passed over on its marker, the new one is counted.
-    contribution.days.insert(day(COLD_APP), part(&["4"]));
-    let again = store
-        .apply_contribution("blob-1", &contribution, &Written::default(), &locks)
-        .await
-        .unwrap();
-    assert_eq!((again.counted, again.already_counted), (1, 1), "{again:?}");
-    assert_eq!(again.marked.len(), 2);
+    let first = journal("g1", vec![count(HOT_APP, 3, "10:00")]);
+    store.write_journal(&first).await.unwrap();
+    let applied = store.apply_counts(&first).await.unwrap();
+    assert_eq!((applied.counted, applied.already_counted), (1, 0));
 
-    // Another blob counts on the same counter while blob-1's marker is still there.
-    let mut other = Contribution::default();
-    other.days.insert(day(HOT_APP), part(&["5"]));
-    let second_blob = store
-        .apply_contribution("blob-2", &other, &Written::default(), &locks)
-        .await
-        .unwrap();
-    assert_eq!((second_blob.counted, second_blob.already_counted), (1, 0));
+    // The same group replayed after a crash, the second app-day not done the first time: the
+    // counted app-day is passed over on its `seq`, the other is counted.
+    let replay = journal(
+        "g1",
+        vec![count(HOT_APP, 3, "10:00"), count(COLD_APP, 1, "10:00")],
+    );
+    let applied = store.apply_counts(&replay).await.unwrap();
+    assert_eq!(
+        (applied.counted, applied.already_counted),
+        (1, 1),
+        "{applied:?}"
+    );
+    assert_eq!(
+        store.unfinished_journals().await.unwrap(),
+        std::slice::from_ref(&first)
+    );
+    store.delete_journal("g1").await.unwrap();
+    assert!(store.unfinished_journals().await.unwrap().is_empty());
+
+    // Later groups: a newer last launch rides with its count, an older one leaves it alone.
+    for (id, last) in [("g2", "11:00"), ("g3", "09:00")] {
+        let applied = store
+            .apply_counts(&journal(id, vec![count(HOT_APP, 1, last)]))
+            .await
+            .unwrap();
+        assert_eq!((applied.counted, applied.already_counted), (1, 0), "{id}");
+    }
 
     let hot = store.app_day_summary("2026-11-24", HOT_APP).await.unwrap();
     assert_eq!(hot.len(), 1);
-    assert_eq!(hot[0].launches, 4);
+    assert_eq!(hot[0].launches, 5);
     assert_eq!(hot[0].users.len(), 1);
-    assert_eq!(hot[0].last_launch.as_deref(), Some("2026-11-24T10:00:00Z"));
+    assert_eq!(hot[0].last_launch.as_deref(), Some("2026-11-24T11:00:00Z"));
     let all = store.day_summaries("2026-11-24").await.unwrap();
     let launches: Vec<u64> = all.iter().map(|s| s.launches).collect();
-    assert_eq!(launches, [4, 1]);
-    assert_eq!(
-        markers(&fx).await,
-        BTreeSet::from(["blob-1", "blob-2"].map(String::from))
-    );
-
-    // Once in the ledger, the markers go; clearing twice is harmless.
-    for _ in 0..2 {
-        store
-            .clear_markers("blob-1", &again.marked, &locks)
-            .await
-            .unwrap();
-    }
-    assert_eq!(markers(&fx).await, BTreeSet::from(["blob-2".to_string()]));
-    store
-        .clear_markers("blob-2", &second_blob.marked, &locks)
-        .await
-        .unwrap();
-    assert!(markers(&fx).await.is_empty());
-    let all = store.day_summaries("2026-11-24").await.unwrap();
-    assert_eq!(all.iter().map(|s| s.launches).collect::<Vec<_>>(), [4, 1]);
-}
-
-/// Every content id still marked in any counter.
-async fn markers(fx: &Fixture) -> BTreeSet<String> {
-    scan_all(&fx.moto, &fx.tables.events)
-        .await
-        .iter()
-        .filter_map(|item| item.get("applied"))
-        .flat_map(|set| set.as_ss().unwrap().clone())
-        .collect()
+    assert_eq!(launches, [5, 1]);
 }
 
 #[tokio::test]
@@ -303,18 +296,19 @@ async fn a_hot_app_day_killed_midway_ends_with_exactly_the_truth() {
         "events spread over the app-day's 32 keys: {event_keys}"
     );
     assert!(last["summaries_pending"] == json!(0), "{last}");
-    // A kill between a ledger write and the clearing after it may leave markers, but only of
-    // blobs in the ledger, which no run counts again.
-    let ledgered: BTreeSet<String> = scan_all(&fx.moto, &fx.tables.state)
+    // A kill between a group's journal and its last write leaves the journal, which the next
+    // run finishes first: after the last run none is left.
+    let journals = scan_all(&fx.moto, &fx.tables.state)
         .await
         .iter()
-        .filter_map(|item| item.get("content_id")?.as_s().ok().cloned())
-        .collect();
-    let left = markers(&fx).await;
-    assert!(
-        left.is_subset(&ledgered),
-        "markers of unsettled blobs: {left:?}"
-    );
+        .filter(|item| {
+            item.get("pk")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+                == Some("JOURNAL")
+        })
+        .count();
+    assert_eq!(journals, 0, "unfinished groups left");
     println!("hot app-day: {per_pk:?}");
 }
 

@@ -1,148 +1,126 @@
-//! Applying one blob's contribution to the summaries, exactly once however often the blob is
-//! processed:
+//! Applying a group of blobs' contribution to the summaries, exactly once however often the
+//! blobs are processed:
 //!
-//! 1. the launch counts: per app-day, one conditional UpdateItem that adds the blob's launches
-//!    and its content id to the counter's `applied` set, only if the set does not hold the id
-//!    yet. A second attempt fails the condition and adds nothing. Once the blob is in the
-//!    ledger no attempt can come, and [`Store::clear_markers`] takes the id out again, so the
-//!    set only ever holds the blobs in flight;
-//! 2. the user items, plain puts (the same user twice is one item);
-//! 3. the newest launch of each app-day and the per-app facts, "only if newer" updates.
+//! 1. the user items, plain puts (the same user twice is one item), and the per-app facts,
+//!    "only if newer" updates: idempotent by nature, applied first;
+//! 2. the launch counts, from the group's journal ([`super::journal`]): per app-day one
+//!    UpdateItem that adds the group's launches and sets the counter's `seq` to the group's id,
+//!    only if `seq` is not that id already, folding in the day's newest launch when it is newer
+//!    than the stored one. A replay of the journal fails the condition and adds nothing.
 //!
-//! The marker lives in the counter item itself, so the count and its marker change in one
-//! single-item write: atomic on its own, with no transaction. Steps 2 and 3 are idempotent by
-//! nature, so they need no marker, and any crash between any two writes leaves a state the
-//! blob's next attempt completes (docs/data-model.md).
+//! A crash anywhere leaves a state the next run completes (docs/data-model.md).
+
+use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures::{StreamExt, TryStreamExt};
 
 use super::contribution::{AppFacts, Contribution, Written};
+use super::journal::{Journal, JournalCount};
 use super::usage::{AppDay, app_facts_key};
-use super::{EventKey, Item, KeyLocks, Store, StoreError, get_s, is_conditional_failure, s};
+use super::{Item, Store, StoreError, get_s, is_conditional_failure, s};
 
-/// Updates in flight at once for one blob.
+/// Updates in flight at once.
 const MAX_UPDATES_IN_FLIGHT: usize = 8;
 
-/// What applying a contribution did.
+/// What applying a journal's counts did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Applied {
     /// App-days whose launch counts this call added.
     pub counted: u64,
-    /// App-days already counted by an earlier attempt of the same blob (the marker existed).
+    /// App-days an earlier attempt of the same group had already counted.
     pub already_counted: u64,
-    /// Write requests sent: counter updates, user batches, conditional updates.
+    /// Write requests sent.
     pub write_requests: u32,
-    /// The app-days whose counter now holds this blob's marker, for [`Store::clear_markers`]
-    /// once the blob is in the ledger.
-    pub marked: Vec<AppDay>,
 }
 
 impl Store {
-    /// Applies `contribution` of the blob `content_id`. `locks` are the run's key locks: a
-    /// counter takes one write at a time from this process.
-    pub async fn apply_contribution(
+    /// Applies the idempotent part of a contribution: user items and "only if newer" facts.
+    /// Returns the write requests sent.
+    pub async fn apply_sets(
         &self,
-        content_id: &str,
         contribution: &Contribution,
         written: &Written,
-        locks: &KeyLocks,
-    ) -> Result<Applied, StoreError> {
-        let counts: Vec<(&AppDay, u64)> = contribution
-            .days
-            .iter()
-            .filter(|(_, part)| !part.owned.is_empty())
-            .map(|(day, part)| (day, part.owned.len() as u64))
-            .collect();
-        let outcomes: Vec<(AppDay, bool)> = futures::stream::iter(counts)
-            .map(|(day, launches)| async move {
-                let added = self.count_once(content_id, day, launches, locks).await?;
-                Ok::<_, StoreError>((day.clone(), added))
-            })
+    ) -> Result<u32, StoreError> {
+        let users = self.put_users(contribution, written).await?;
+        Ok(users + self.raise_maxima(contribution, written).await?)
+    }
+
+    /// Adds a journal's launch counts to their counters, each once.
+    pub async fn apply_counts(&self, journal: &Journal) -> Result<Applied, StoreError> {
+        let outcomes: Vec<bool> = futures::stream::iter(&journal.counts)
+            .map(|count| self.count_once(&journal.id, count))
             .buffer_unordered(MAX_UPDATES_IN_FLIGHT)
             .try_collect()
             .await?;
         let mut applied = Applied::default();
-        for (day, added) in outcomes {
-            applied.write_requests += 1;
+        for added in outcomes {
             if added {
                 applied.counted += 1;
             } else {
                 applied.already_counted += 1;
             }
-            applied.marked.push(day);
         }
-        applied.write_requests += self.put_users(contribution, written).await?;
-        applied.write_requests += self.raise_maxima(contribution, written).await?;
+        applied.write_requests = journal.counts.len() as u32;
         Ok(applied)
     }
 
-    /// Adds `launches` to the app-day's counter unless the counter holds the blob's marker.
-    /// Returns whether it added them.
-    async fn count_once(
+    /// Adds one app-day's launches unless its counter's `seq` names this group. The day's newest
+    /// launch rides along when it is newer than the stored one; when it is not, that condition
+    /// fails and the count goes alone. Returns whether the launches were added.
+    async fn count_once(&self, group: &str, count: &JournalCount) -> Result<bool, StoreError> {
+        let day = AppDay {
+            app_id: count.app_id.clone(),
+            day: count.day.clone(),
+        };
+        if let Some(last) = &count.last_launch
+            && self
+                .add_count(group, &day, count.launches, Some(last))
+                .await?
+        {
+            return Ok(true);
+        }
+        self.add_count(group, &day, count.launches, None).await
+    }
+
+    async fn add_count(
         &self,
-        content_id: &str,
+        group: &str,
         day: &AppDay,
         launches: u64,
-        locks: &KeyLocks,
+        last_launch: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let key = day.counter_key();
-        let lock_key = lock_key(&key);
-        let _held = locks.lock(std::iter::once(&lock_key)).await;
-        let result = self
+        let once = "(attribute_not_exists(seq) OR seq <> :g)";
+        let mut request = self
             .client
             .update_item()
             .table_name(&self.events_table)
-            .set_key(Some(key))
-            .update_expression("ADD launches :n, applied :me SET app_id = :app, #day = :day")
-            .condition_expression("NOT contains(applied, :id)")
+            .set_key(Some(day.counter_key()))
             .expression_attribute_names("#day", "day")
             .expression_attribute_values(":n", super::n(launches))
-            .expression_attribute_values(":me", AttributeValue::Ss(vec![content_id.to_string()]))
-            .expression_attribute_values(":id", s(content_id))
+            .expression_attribute_values(":g", s(group))
             .expression_attribute_values(":app", s(&day.app_id))
-            .expression_attribute_values(":day", s(&day.day))
-            .send()
-            .await;
-        match result {
+            .expression_attribute_values(":day", s(&day.day));
+        let set = "ADD launches :n SET app_id = :app, #day = :day, seq = :g";
+        request = match last_launch {
+            Some(last) => request
+                .update_expression(format!("{set}, last_launch = :t"))
+                .condition_expression(format!(
+                    "{once} AND (attribute_not_exists(last_launch) OR last_launch < :t)"
+                ))
+                .expression_attribute_values(":t", s(last)),
+            None => request.update_expression(set).condition_expression(once),
+        };
+        match request.send().await {
             Ok(_) => Ok(true),
             Err(err) if is_conditional_failure(&err) => {
-                tracing::info!(content_id, app_id = %day.app_id, day = %day.day, "app-day already counted by an earlier attempt");
+                if last_launch.is_none() {
+                    tracing::info!(group, app_id = %day.app_id, day = %day.day, "app-day already counted by an earlier attempt of its group");
+                }
                 Ok(false)
             }
             Err(err) => Err(StoreError::from_sdk("UpdateItem", &self.events_table, err)),
         }
-    }
-
-    /// Takes the blob's marker out of the counters it counted, once the blob is in the ledger
-    /// (so no attempt can need it). Returns the write requests sent. A marker left behind by a
-    /// failure here costs only its bytes: the ledger already stops a second count.
-    pub async fn clear_markers(
-        &self,
-        content_id: &str,
-        days: &[AppDay],
-        locks: &KeyLocks,
-    ) -> Result<u32, StoreError> {
-        let mut requests = 0;
-        for day in days {
-            let key = day.counter_key();
-            let lock_key = lock_key(&key);
-            let _held = locks.lock(std::iter::once(&lock_key)).await;
-            self.client
-                .update_item()
-                .table_name(&self.events_table)
-                .set_key(Some(key))
-                .update_expression("DELETE applied :me")
-                .expression_attribute_values(
-                    ":me",
-                    AttributeValue::Ss(vec![content_id.to_string()]),
-                )
-                .send()
-                .await
-                .map_err(|err| StoreError::from_sdk("UpdateItem", &self.events_table, err))?;
-            requests += 1;
-        }
-        Ok(requests)
     }
 
     /// Puts the user items this run has not put yet. Returns the write requests sent.
@@ -181,7 +159,8 @@ impl Store {
         written: &Written,
     ) -> Result<u32, StoreError> {
         let mut updates: Vec<MaxUpdate> = Vec::new();
-        for (day, part) in &contribution.days {
+        // A day with launches to count gets its newest launch with the count.
+        for (day, part) in contribution.days.iter().filter(|(_, p)| p.launches() == 0) {
             if let Some(last) = &part.last_launch {
                 updates.push(MaxUpdate::day_last_launch(day, last));
             }
@@ -190,8 +169,25 @@ impl Store {
             updates.extend(MaxUpdate::app_facts(app_id, facts));
         }
         updates.retain(|u| !written.has_max(&u.memo, &u.time));
-        futures::stream::iter(updates)
-            .map(|update| self.raise_max(update, written))
+        // One item's updates go one after another: they are separate conditional writes of
+        // the same item, and a store that applies concurrent updates by read-and-write-back
+        // (moto does) would lose one.
+        let mut by_item: BTreeMap<(String, String), Vec<MaxUpdate>> = BTreeMap::new();
+        for update in updates {
+            let key = (
+                get_s(&update.key, "pk").unwrap_or_default().to_string(),
+                get_s(&update.key, "sk").unwrap_or_default().to_string(),
+            );
+            by_item.entry(key).or_default().push(update);
+        }
+        futures::stream::iter(by_item.into_values())
+            .map(|updates| async move {
+                let mut sent = 0;
+                for update in updates {
+                    sent += self.raise_max(update, written).await?;
+                }
+                Ok::<_, StoreError>(sent)
+            })
             .buffer_unordered(MAX_UPDATES_IN_FLIGHT)
             .try_fold(0, |sum, sent| async move { Ok(sum + sent) })
             .await
@@ -221,14 +217,6 @@ impl Store {
         }
         written.raise_max(&update.memo, &update.time);
         Ok(1)
-    }
-}
-
-/// A counter's key as a lock key: the stripes that serialise event keys serialise counters too.
-fn lock_key(key: &Item) -> EventKey {
-    EventKey {
-        pk: get_s(key, "pk").unwrap_or_default().to_string(),
-        sk: get_s(key, "sk").unwrap_or_default().to_string(),
     }
 }
 

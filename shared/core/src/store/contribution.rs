@@ -22,6 +22,16 @@ pub struct DayPart {
     pub users: BTreeSet<String>,
     /// The newest of those launches.
     pub last_launch: Option<String>,
+    /// Launches owned by blobs merged in with [`Contribution::absorb`]: their ids are no
+    /// longer needed, since no record is owned by two blobs.
+    pub merged_launches: u64,
+}
+
+impl DayPart {
+    /// The launches this part counts.
+    pub fn launches(&self) -> u64 {
+        self.merged_launches + self.owned.len() as u64
+    }
 }
 
 /// Per-app facts that only move forward in time.
@@ -80,6 +90,38 @@ impl Contribution {
     /// Nothing to apply: the blob held no app events.
     pub fn is_empty(&self) -> bool {
         self.days.is_empty() && self.apps.is_empty()
+    }
+
+    /// Adds another blob's contribution into this one (a group of blobs applied together):
+    /// launch counts add up, users unite, facts keep the newest.
+    pub fn absorb(&mut self, other: Contribution) {
+        for (day, part) in other.days {
+            let mine = self.days.entry(day).or_default();
+            mine.merged_launches += part.launches();
+            mine.users.extend(part.users);
+            if let Some(last) = &part.last_launch {
+                raise(&mut mine.last_launch, last);
+            }
+        }
+        for (app, facts) in other.apps {
+            let mine = self.apps.entry(app).or_default();
+            if let Some(last) = &facts.last_launch {
+                raise(&mut mine.last_launch, last);
+            }
+            if let Some(at) = &facts.deleted_at {
+                raise(&mut mine.deleted_at, at);
+            }
+            if let Some((at, name)) = facts.name
+                && mine.name.as_ref().is_none_or(|(mine_at, _)| *mine_at < at)
+            {
+                mine.name = Some((at, name));
+            }
+        }
+    }
+
+    /// Users held, over all app-days: what a group's memory grows with.
+    pub fn users_held(&self) -> usize {
+        self.days.values().map(|part| part.users.len()).sum()
     }
 }
 
@@ -225,6 +267,29 @@ mod tests {
         assert_eq!(facts.last_launch.as_deref(), Some("2026-11-25T00:01:00Z"));
         assert_eq!(facts.name.as_ref().unwrap().0, "2026-11-25T00:01:00Z");
         assert_eq!(facts.deleted_at.as_deref(), Some("2026-11-20T08:00:00Z"));
+    }
+
+    #[test]
+    fn absorbed_blobs_add_their_launches_and_keep_the_newest_facts() {
+        let t = datetime!(2026-11-24 10:00 UTC);
+        let mut group = Contribution::default();
+        let mut first = Contribution::default();
+        first.add(&launch("1", "a", "ana", t), true);
+        first.add(&launch("2", "a", "ben", t + time::Duration::hours(1)), true);
+        let mut second = Contribution::default();
+        second.add(&launch("3", "a", "ana", t - time::Duration::hours(1)), true);
+        second.add(&launch("1", "a", "ana", t), false);
+        group.absorb(first);
+        group.absorb(second);
+        let part = &group.days[&day("a", "2026-11-24")];
+        assert_eq!(part.launches(), 3);
+        assert!(part.owned.is_empty());
+        assert_eq!(group.users_held(), 2);
+        assert_eq!(part.last_launch.as_deref(), Some("2026-11-24T11:00:00Z"));
+        assert_eq!(
+            group.apps["a"].name.as_ref().unwrap().0,
+            "2026-11-24T11:00:00Z"
+        );
     }
 
     #[test]

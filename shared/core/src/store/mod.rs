@@ -10,6 +10,7 @@ mod apply;
 mod contribution;
 mod events;
 mod gzip;
+mod journal;
 mod locks;
 mod retry;
 mod spread;
@@ -30,6 +31,7 @@ pub use events::{
     RAW_PART_BYTES, RAW_PART_SK_PREFIX, StoredBatch, WriteOutcome, day_of, event_items, event_key,
     is_app_event, item_bytes, raw_record,
 };
+pub use journal::{Journal, JournalCount};
 pub use locks::{KEY_STRIPES, KeyLocks};
 pub use retry::{RETRIES_PER_RUN, RetryEntry};
 pub use spread::{
@@ -85,6 +87,13 @@ pub enum StoreError {
         /// Batch requests sent, the first one included.
         attempts: u32,
     },
+    /// A group of stored blobs could not be finished earlier in this run: no other may be
+    /// applied until the next run finishes it (from its journal).
+    #[error(
+        "an earlier group of stored blobs in this run could not be finished; the next run \
+         finishes it first, and these blobs are processed again then"
+    )]
+    GroupUnfinished,
     /// A stored item cannot be read back, e.g. a watermark that is not a time: something other
     /// than this product wrote it. Fix the item named, or delete it (without its watermark, a
     /// content type starts again from the initial lookback).

@@ -15,7 +15,7 @@ use crate::api::parse_api_time;
 pub(crate) const LEDGER_GRACE: time::Duration = time::Duration::days(1);
 
 /// How a blob was settled, as its ledger entry's `status` says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LedgerStatus {
     /// Every record was stored.
     Done,
@@ -50,7 +50,7 @@ pub struct SweepRecord {
 
 /// A settled blob, as recorded in the ledger (`LEDGER#{content type}`): later runs skip it when
 /// it is listed again. The entry expires (TTL) a day after the blob's `contentExpiration`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LedgerEntry {
     /// The content type the blob was listed under.
     pub content_type: String,

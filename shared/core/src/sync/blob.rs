@@ -1,5 +1,5 @@
-//! One blob: fetched, streamed through the parser, its kept events stored in batches, then its
-//! contribution to the usage summaries applied.
+//! One blob: fetched, streamed through the parser, its kept events stored in batches, and its
+//! contribution to the usage summaries handed back to be applied with its group.
 //!
 //! The body is never held whole: each chunk from the network goes through the classifier as it
 //! arrives, in the blob's own task, and the kept events are stored in batches, so memory per
@@ -13,9 +13,9 @@ use audit_records::{AuditEvent, BlobClassifier, BlobCount};
 use futures::StreamExt;
 
 use super::Syncer;
-pub(crate) use super::contribution::RunShared;
+pub(crate) use super::group::RunShared;
 use crate::api::{ContentBlob, RETENTION, parse_api_time};
-use crate::store::{AppDay, BATCH_WRITE_MAX, Contribution, StoreError, WriteOutcome};
+use crate::store::{BATCH_WRITE_MAX, Contribution, StoreError, WriteOutcome};
 
 /// Attempts for a blob whose body broke off (a cut connection, a truncated reply).
 const BLOB_ATTEMPTS: u32 = 3;
@@ -23,8 +23,8 @@ pub(crate) enum BlobResult {
     Done {
         count: BlobCount,
         write: WriteOutcome,
-        /// The counters holding the blob's marker, cleared once the blob is in the ledger.
-        marked: Vec<AppDay>,
+        /// What the blob adds to the usage summaries, applied with its group.
+        contribution: Box<Contribution>,
     },
     /// AF20050/AF20051/AF20052.
     Gone {
@@ -67,12 +67,12 @@ impl Syncer {
                 }
             };
             match self.stream_blob(response, blob, shared).await {
-                Ok((count, write, marked)) => {
+                Ok((count, write, contribution)) => {
                     log_rejections(blob, &count);
                     return BlobResult::Done {
                         count,
                         write,
-                        marked,
+                        contribution: Box::new(contribution),
                     };
                 }
                 Err(StreamFailure::Store(err)) => {
@@ -99,21 +99,16 @@ impl Syncer {
         response: reqwest::Response,
         blob: &ContentBlob,
         shared: &RunShared,
-    ) -> Result<(BlobCount, WriteOutcome, Vec<AppDay>), StreamFailure> {
+    ) -> Result<(BlobCount, WriteOutcome, Contribution), StreamFailure> {
         let mut contribution = Contribution::default();
         let mut write = WriteOutcome::default();
         let (parsed, count) = self
             .store_body(response, blob, shared, &mut write, &mut contribution)
             .await
             .map_err(StreamFailure::Store)?;
-        parsed.map_err(StreamFailure::Body)?;
         // Only a blob stored whole contributes: a partial attempt's counts would be too low.
-        let (requests, marked) = self
-            .apply_contribution(blob, &contribution, shared)
-            .await
-            .map_err(StreamFailure::Store)?;
-        write.write_requests += requests;
-        Ok((count, write, marked))
+        parsed.map_err(StreamFailure::Body)?;
+        Ok((count, write, contribution))
     }
 
     /// Reads the body chunk by chunk, storing kept events a batch at a time. Returns how the

@@ -1,18 +1,14 @@
-//! The ledger of settled blobs: skipping those an earlier run stored, and recording the ones
-//! this run settles.
+//! The ledger of settled blobs: skipping those an earlier run stored. This run's blobs are
+//! recorded with their group (`group.rs`).
 
 use std::collections::HashSet;
 
 use time::OffsetDateTime;
 
 use super::Syncer;
-use super::blob::RunShared;
 use super::error::SyncError;
 use super::list::PlacedBlob;
-use super::process::Settled;
 use super::summary::Summary;
-use super::watermark::Unfinished;
-use crate::store::LedgerEntry;
 
 impl Syncer {
     /// Drops the blobs the ledger has as done or gone, and orders the rest oldest first.
@@ -30,74 +26,6 @@ impl Syncer {
         summary.blobs_already_processed += drop_settled(&mut placed, &settled);
         placed.sort_by_key(|(t, _)| *t);
         Ok(placed)
-    }
-
-    /// Records `ledger` and empties it, then takes the recorded blobs' markers out of their
-    /// counters. Blobs that could not be recorded are stored but not marked: they will be
-    /// fetched again (harmlessly, their markers stop a second count), so the watermark must not
-    /// pass them.
-    /// Returns the blobs recorded (`contentCreated`, `contentId`).
-    pub(super) async fn flush_ledger(
-        &self,
-        ledger: &mut Vec<Settled>,
-        shared: &RunShared,
-        unfinished: &mut Unfinished,
-        summary: &mut Summary,
-    ) -> Vec<(OffsetDateTime, String)> {
-        if ledger.is_empty() {
-            return Vec::new();
-        }
-        let entries: Vec<LedgerEntry> = ledger.iter().map(|s| s.entry.clone()).collect();
-        let mut recorded = Vec::new();
-        match self.store.record_ledger(&entries).await {
-            Ok(requests) => {
-                summary.dynamodb_write_requests += u64::from(requests);
-                self.clear_markers(ledger, shared);
-                recorded.extend(
-                    entries
-                        .into_iter()
-                        .map(|e| (e.content_created, e.content_id)),
-                );
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "could not record processed blobs");
-                summary.push_error(err.to_string());
-                for entry in &entries {
-                    unfinished.include(entry.content_created);
-                }
-            }
-        }
-        ledger.clear();
-        recorded
-    }
-
-    /// Starts clearing the recorded blobs' markers, each blob in its own task (see
-    /// [`RunShared::clearing`]); [`Syncer::finish_clearing`] waits for them.
-    fn clear_markers(&self, settled: &[Settled], shared: &RunShared) {
-        let mut clearing = shared.clearing.lock().expect("not poisoned");
-        for blob in settled.iter().filter(|s| !s.marked.is_empty()) {
-            let (store, locks) = (self.store.clone(), shared.locks.clone());
-            let (id, days) = (blob.entry.content_id.clone(), blob.marked.clone());
-            clearing.spawn(async move {
-                match store.clear_markers(&id, &days, &locks).await {
-                    Ok(requests) => requests,
-                    // The marker stays in its counter, costing only its bytes: the ledger entry
-                    // already stops a second count. So this is logged, not lost work.
-                    Err(err) => {
-                        tracing::warn!(content_id = %id, error = %err, "could not clear a blob's summary markers; they stay in its counters");
-                        0
-                    }
-                }
-            });
-        }
-    }
-
-    /// Waits for the marker clearings started so far and counts their writes.
-    pub(super) async fn finish_clearing(&self, shared: &RunShared, summary: &mut Summary) {
-        let mut clearing = std::mem::take(&mut *shared.clearing.lock().expect("not poisoned"));
-        while let Some(done) = clearing.join_next().await {
-            summary.dynamodb_write_requests += u64::from(done.unwrap_or(0));
-        }
     }
 }
 

@@ -5,8 +5,8 @@
 //! This file is the run's outline; each step lives in the file that names it.
 
 mod blob;
-mod contribution;
 mod error;
+mod group;
 mod ledger;
 mod list;
 mod lock;
@@ -99,6 +99,8 @@ impl Syncer {
         let api_before = self.api.counters().snapshot();
         let mut summary = Summary::new(run_id, mode.name());
         let shared = RunShared::default();
+        // Before anything is listed: a group left unfinished must be finished first.
+        self.finish_unfinished_groups(&shared, &mut summary).await?;
         match mode {
             Mode::Sweep { since } => {
                 let since = *since;

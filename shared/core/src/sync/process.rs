@@ -1,5 +1,5 @@
-//! Fetching and storing the blobs concurrently, counting each outcome, and recording settled
-//! blobs in the ledger in batches as they complete.
+//! Fetching and storing the blobs concurrently, counting each outcome, and applying settled
+//! blobs in groups as they complete (their summaries and their ledger entries).
 
 use audit_records::BlobCount;
 use futures::StreamExt;
@@ -7,18 +7,18 @@ use time::OffsetDateTime;
 
 use super::Syncer;
 use super::blob::{BlobResult, RunShared};
+use super::group::Group;
 use super::list::PlacedBlob;
 use super::stop::StopSignal;
 use super::summary::Summary;
 use super::watermark::Unfinished;
 use crate::api::{ContentBlob, parse_api_time};
-use crate::store::{AppDay, BATCH_WRITE_MAX, LedgerEntry, LedgerStatus};
+use crate::store::{Contribution, LedgerEntry, LedgerStatus};
 
-/// A blob this run settled: its ledger entry, and the counters holding its marker until the
-/// entry is written.
+/// A blob this run settled: its ledger entry, and what it adds to the summaries.
 pub(super) struct Settled {
     pub(super) entry: LedgerEntry,
-    pub(super) marked: Vec<AppDay>,
+    pub(super) contribution: Contribution,
 }
 
 /// What processing a batch of blobs left.
@@ -52,7 +52,7 @@ impl Syncer {
         let mut processed = Processed::default();
         let mut unfinished = Unfinished::default();
         let mut failed: Vec<(PlacedBlob, String)> = Vec::new();
-        let mut ledger: Vec<Settled> = Vec::new();
+        let mut group = Group::default();
         let mut results =
             futures::stream::iter(blobs.into_iter().map(|(created, blob)| async move {
                 if stop.stop_requested() {
@@ -65,23 +65,22 @@ impl Syncer {
 
         while let Some((created, blob, result)) = results.next().await {
             match tally(content_type, created, &blob, result, summary) {
-                Tally::Settled(entry) => ledger.push(entry),
+                Tally::Settled(settled) => group.add(settled.entry, settled.contribution),
                 Tally::Failed(error) => failed.push(((created, blob), error)),
                 Tally::Deferred => unfinished.include(created),
             }
-            if ledger.len() >= BATCH_WRITE_MAX {
+            if group.is_full() {
                 let recorded = self
-                    .flush_ledger(&mut ledger, shared, &mut unfinished, summary)
+                    .apply_group(&mut group, shared, &mut unfinished, summary)
                     .await;
                 processed.settled.extend(recorded);
             }
         }
         drop(results);
         let recorded = self
-            .flush_ledger(&mut ledger, shared, &mut unfinished, summary)
+            .apply_group(&mut group, shared, &mut unfinished, summary)
             .await;
         processed.settled.extend(recorded);
-        self.finish_clearing(shared, summary).await;
         for ((created, blob), error) in failed {
             self.record_failure(created, &blob, &error, &mut unfinished, summary)
                 .await;
@@ -138,12 +137,12 @@ fn tally(
         BlobResult::Done {
             count,
             write,
-            marked,
+            contribution,
         } => {
             summary.add_blob(&count, &write);
             Tally::Settled(Settled {
                 entry: entry(LedgerStatus::Done, &count),
-                marked,
+                contribution: *contribution,
             })
         }
         BlobResult::Gone { error } => {
@@ -151,7 +150,7 @@ fn tally(
             tracing::warn!(content_id = %blob.content_id, error = %error, "blob expired or missing; counted and skipped");
             Tally::Settled(Settled {
                 entry: entry(LedgerStatus::Gone, &BlobCount::default()),
-                marked: Vec::new(),
+                contribution: Contribution::default(),
             })
         }
         BlobResult::Failed { error } => {
@@ -209,7 +208,7 @@ mod tests {
         let done = BlobResult::Done {
             count,
             write,
-            marked: Vec::new(),
+            contribution: Box::default(),
         };
         let entry = tally_one(done, &mut summary).unwrap();
         assert_eq!(entry.status, LedgerStatus::Done);

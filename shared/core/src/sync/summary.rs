@@ -69,14 +69,14 @@ pub struct Summary {
     /// Kept events already stored (the overlap, a retried blob, or the service re-delivering a
     /// record), not written again.
     pub duplicates: u64,
-    /// App-day launch counts added to the usage summaries: one per app-day of each blob that
-    /// stored launches it owns (its users and facts are written with it).
+    /// App-day launch counts added to the usage summaries: one per app-day of each group of
+    /// blobs that stored launches it owns.
     pub summaries_rebuilt: u64,
-    /// App-day launch counts a blob found already added by an earlier attempt of its own (a run
-    /// stopped between the count and the ledger), and did not add again.
+    /// App-day launch counts found already added by an earlier attempt of the same group (a
+    /// run stopped between a group's journal and its last write), and not added again.
     pub summaries_already_applied: u64,
-    /// Blobs whose events are stored but whose contribution to the summaries failed; they are
-    /// left out of the ledger (counted in `blobs_failed`) and the next run applies it.
+    /// Blobs whose events are stored but whose group could not be applied; they are left out
+    /// of the ledger and the next run processes them again.
     pub summaries_pending: u64,
     /// HTTP requests sent to the Management Activity API, listings and blob fetches, retries
     /// included (Entra token requests are not).
