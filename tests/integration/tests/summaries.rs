@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use audit_core::store::{
-    AppDay, Contribution, DayPart, Journal, JournalCount, KeyLocks, Store, Written, event_items,
+    AppDay, Contribution, DayPart, Journal, JournalCount, KeyLocks, LedgerEntry, LedgerStatus,
+    Store, Written, event_items,
 };
 use audit_records::{AuditEvent, OperationFilter, classify};
 use common::{FUNCTION, Fixture, comparable, expected_report, small_tenant};
@@ -126,6 +127,52 @@ async fn a_group_journal_applied_twice_counts_once() {
     let all = store.day_summaries("2026-11-24").await.unwrap();
     let launches: Vec<u64> = all.iter().map(|s| s.launches).collect();
     assert_eq!(launches, [5, 1]);
+}
+
+/// A run that finds a group's journal (its writer was killed after writing it) finishes it
+/// before anything else: the counts once, the ledger entries, the journal gone.
+#[tokio::test]
+async fn a_run_finishes_a_group_left_unfinished_first() {
+    let fx = Fixture::new(quiet_tenant()).await;
+    let store = store(&fx).await;
+    let created = time::OffsetDateTime::now_utc() - time::Duration::days(2);
+    let journal = Journal {
+        id: "0-left-over".into(),
+        counts: vec![JournalCount {
+            app_id: COLD_APP.into(),
+            day: "2026-11-24".into(),
+            launches: 7,
+            last_launch: Some("2026-11-24T10:00:00Z".into()),
+        }],
+        ledger: vec![LedgerEntry {
+            content_type: "Audit.General".into(),
+            content_id: "left-over-blob".into(),
+            content_created: created,
+            content_expiration: None,
+            status: LedgerStatus::Done,
+            records: 9,
+            kept: 7,
+            rejected: 0,
+        }],
+    };
+    store.write_journal(&journal).await.unwrap();
+    // Half done when its run was killed: the counter already took the group's count.
+    store.apply_counts(&journal).await.unwrap();
+
+    for _ in 0..2 {
+        let summary = fx.sync_ok().await;
+        assert_eq!(summary["complete"], json!(true), "{summary}");
+        let cold = store.app_day_summary("2026-11-24", COLD_APP).await.unwrap();
+        assert_eq!(cold[0].launches, 7);
+        assert_eq!(cold[0].last_launch.as_deref(), Some("2026-11-24T10:00:00Z"));
+        assert!(store.unfinished_journals().await.unwrap().is_empty());
+        let settled = store
+            .settled_among("Audit.General", &[(created, "left-over-blob")])
+            .await
+            .unwrap();
+        assert!(settled.contains("left-over-blob"));
+    }
+    fx.assert_exactly_the_truth().await;
 }
 
 #[tokio::test]

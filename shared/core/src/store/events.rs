@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::locks::KeyLocks;
 use super::spread::event_bucket;
-use super::{BATCH_WRITE_MAX, Item, Store, StoreError, get_n, get_s, n, s};
+use super::{BATCH_GET_MAX, Item, Store, StoreError, get_n, get_s, n, s};
 use crate::api::parse_api_time;
 
 /// The sort-key prefix of event items, before the record's `Id`.
@@ -255,7 +255,8 @@ impl Store {
         locks: &KeyLocks,
     ) -> Result<StoredBatch, StoreError> {
         let mut stored = StoredBatch::default();
-        for chunk in events.chunks(BATCH_WRITE_MAX) {
+        // One existence check reads up to 100 keys; their writes go 25 to a request.
+        for chunk in events.chunks(BATCH_GET_MAX) {
             let keys: Vec<EventKey> = chunk.iter().map(event_key).collect();
             let _held = locks.lock(keys.iter()).await;
             let owners = self.stored_owners(&keys).await?;

@@ -20,28 +20,25 @@ thread_local! {
 /// `text` gzipped, if that takes at most `max_bytes`; `None` when it would not fit.
 pub(super) fn gzip_within(text: &[u8], max_bytes: usize) -> Option<Vec<u8>> {
     // Room for the worst case, 9 bits per byte with fixed codes, and then some: zlib-rs
-    // 0.6 panics rather than stopping when a fast deflate runs out of output space.
+    // 0.6 panics rather than stopping when a fast deflate runs out of output space. The room
+    // is spare capacity, so it is never zeroed.
     let room = text.len() + text.len() / 4 + 64;
-    let mut out = vec![0; HEADER.len() + room + TRAILER_BYTES];
-    out[..HEADER.len()].copy_from_slice(&HEADER);
-    let written = DEFLATE.with(|deflate| {
+    let mut out = Vec::with_capacity(HEADER.len() + room + TRAILER_BYTES);
+    out.extend_from_slice(&HEADER);
+    let finished = DEFLATE.with(|deflate| {
         let mut deflate = deflate.borrow_mut();
         deflate.reset();
-        let body = &mut out[HEADER.len()..HEADER.len() + room];
-        let status = deflate.compress(text, body, FlushCompress::Finish);
-        let written = usize::try_from(deflate.total_out()).ok()?;
-        matches!(status, Ok(Status::StreamEnd)).then_some(written)
-    })?;
-    let end = HEADER.len() + written;
-    if end + TRAILER_BYTES > max_bytes {
+        let status = deflate.compress_vec(text, &mut out, FlushCompress::Finish);
+        matches!(status, Ok(Status::StreamEnd))
+    });
+    if !finished || out.len() + TRAILER_BYTES > max_bytes {
         return None;
     }
     let mut crc = Crc::new();
     crc.update(text);
-    out[end..end + 4].copy_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(&crc.sum().to_le_bytes());
     // ISIZE is the length modulo 2^32 by definition.
-    out[end + 4..end + 8].copy_from_slice(&(text.len() as u32).to_le_bytes());
-    out.truncate(end + TRAILER_BYTES);
+    out.extend_from_slice(&(text.len() as u32).to_le_bytes());
     Some(out)
 }
 

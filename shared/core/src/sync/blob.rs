@@ -15,7 +15,7 @@ use futures::StreamExt;
 use super::Syncer;
 pub(crate) use super::group::RunShared;
 use crate::api::{ContentBlob, RETENTION, parse_api_time};
-use crate::store::{BATCH_WRITE_MAX, Contribution, StoreError, WriteOutcome};
+use crate::store::{BATCH_GET_MAX, Contribution, StoreError, WriteOutcome};
 
 /// Attempts for a blob whose body broke off (a cut connection, a truncated reply).
 const BLOB_ATTEMPTS: u32 = 3;
@@ -123,7 +123,7 @@ impl Syncer {
     ) -> Result<(Result<(), String>, BlobCount), StoreError> {
         let mut classifier =
             BlobClassifier::new(self.settings.max_record_bytes, &self.settings.filter);
-        let mut batch = Vec::with_capacity(BATCH_WRITE_MAX);
+        let mut batch = Vec::with_capacity(BATCH_GET_MAX);
         let mut body = response.bytes_stream();
         let parsed = loop {
             let chunk = match body.next().await {
@@ -135,9 +135,10 @@ impl Syncer {
                 batch.push(event);
                 Ok::<_, std::convert::Infallible>(())
             });
-            // Whole batches only: the rest waits for the next chunk, so requests stay full.
-            while batch.len() >= BATCH_WRITE_MAX {
-                let rest = batch.split_off(BATCH_WRITE_MAX);
+            // Whole batches only (one existence check of 100 keys, four writes of 25): the rest
+            // waits for the next chunk, so requests stay full.
+            while batch.len() >= BATCH_GET_MAX {
+                let rest = batch.split_off(BATCH_GET_MAX);
                 self.store_batch(&mut batch, blob, shared, write, contribution)
                     .await?;
                 batch = rest;
