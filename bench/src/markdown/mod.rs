@@ -4,6 +4,7 @@
 mod baseline;
 mod cold;
 mod format;
+mod lambda;
 mod large;
 mod parse;
 mod sync;
@@ -37,6 +38,7 @@ pub fn render(
     baseline::latency(&mut out, results, options.latency_ms);
     sync::moto(&mut out, results);
     large::large(&mut out, large);
+    lambda::sizing(&mut out, results, large);
     cold::cold_starts(&mut out, cold, options.cold_runs);
     targets::targets(&mut out, results, cold);
     out

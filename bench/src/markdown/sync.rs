@@ -46,7 +46,8 @@ pub fn black_hole(out: &mut String, results: &[SizeResults]) {
     out.push_str(
         "wall s is the run itself (`Syncer::run`), CPU s and peak RSS the whole child process. \
          API requests are the emulator's count (token, listing pages, blobs). Writes are every \
-         DynamoDB write request (events, ledger, dirty markers, summaries, watermark, lock); reads \
+         DynamoDB write request (events, user items, counters, facts, journals, ledger, watermark, \
+         lock); reads \
          are BatchGetItem + Query + GetItem. Write units: 1 per started KiB of each item written \
          (events exactly; state items estimated). Harness CPU is the emulator's and the black \
          hole's, on the same two cores.\n\n",

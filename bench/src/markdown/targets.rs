@@ -172,7 +172,7 @@ fn writes(results: &[SizeResults]) -> Vec<Row> {
         row(
             "≥ 20 stored events per DynamoDB write request",
             format!(
-                "{} (worst {worst}); the usage summaries' writes (per blob and app-day, and per \
+                "{} (worst {worst}); the usage summaries' writes (per group of blobs and app-day, per app, and per \
                  user) are counted",
                 figures.join(", "),
             ),

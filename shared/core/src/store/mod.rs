@@ -23,6 +23,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use futures::{StreamExt, TryStreamExt};
 
 pub use apply::Applied;
 pub use contribution::{AppFacts, Contribution, DayPart, Written, user_of};
@@ -46,6 +47,8 @@ use crate::retry::RetryPolicy;
 pub const BATCH_WRITE_MAX: usize = 25;
 /// The most keys one BatchGetItem reads.
 pub const BATCH_GET_MAX: usize = 100;
+/// BatchWriteItem requests of one call in flight at once.
+const WRITES_IN_FLIGHT: usize = 4;
 
 /// A DynamoDB item or key: attribute names and their values.
 pub type Item = HashMap<String, AttributeValue>;
@@ -251,17 +254,24 @@ impl Store {
         self.write_all(table, writes).await
     }
 
+    /// Sends the writes 25 to a request, a few requests at once. The writes are drawn from the
+    /// iterator as requests go out, so a group's thousands of user items are never all built
+    /// at once.
     async fn write_all(
         &self,
         table: &str,
         writes: impl Iterator<Item = WriteRequest>,
     ) -> Result<u32, StoreError> {
-        let writes: Vec<WriteRequest> = writes.collect();
-        let mut requests = 0;
-        for chunk in writes.chunks(BATCH_WRITE_MAX) {
-            requests += self.batch_write(table, chunk.to_vec()).await?;
-        }
-        Ok(requests)
+        let mut writes = writes;
+        let batches = std::iter::from_fn(move || {
+            let batch: Vec<WriteRequest> = writes.by_ref().take(BATCH_WRITE_MAX).collect();
+            (!batch.is_empty()).then_some(batch)
+        });
+        futures::stream::iter(batches)
+            .map(|batch| self.batch_write(table, batch))
+            .buffer_unordered(WRITES_IN_FLIGHT)
+            .try_fold(0, |sum, sent| async move { Ok(sum + sent) })
+            .await
     }
 
     /// Reads up to 100 keys with BatchGetItem (only the attributes of `projection`), retrying

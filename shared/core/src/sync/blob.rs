@@ -17,6 +17,8 @@ pub(crate) use super::group::RunShared;
 use crate::api::{ContentBlob, RETENTION, parse_api_time};
 use crate::store::{BATCH_GET_MAX, Contribution, StoreError, WriteOutcome};
 
+/// How much of a body chunk is classified before its kept events are stored.
+const PIECE_BYTES: usize = 32 * 1024;
 /// Attempts for a blob whose body broke off (a cut connection, a truncated reply).
 const BLOB_ATTEMPTS: u32 = 3;
 pub(crate) enum BlobResult {
@@ -125,26 +127,30 @@ impl Syncer {
             BlobClassifier::new(self.settings.max_record_bytes, &self.settings.filter);
         let mut batch = Vec::with_capacity(BATCH_GET_MAX);
         let mut body = response.bytes_stream();
-        let parsed = loop {
+        let parsed = 'body: loop {
             let chunk = match body.next().await {
                 Some(Ok(chunk)) => chunk,
                 Some(Err(err)) => break Err(format!("reading the body failed: {err}")),
                 None => break classifier.finish().map_err(|err| err.to_string()),
             };
-            let fed = classifier.feed(&chunk, &mut |event: AuditEvent| {
-                batch.push(event);
-                Ok::<_, std::convert::Infallible>(())
-            });
-            // Whole batches only (one existence check of 100 keys, four writes of 25): the rest
-            // waits for the next chunk, so requests stay full.
-            while batch.len() >= BATCH_GET_MAX {
-                let rest = batch.split_off(BATCH_GET_MAX);
-                self.store_batch(&mut batch, blob, shared, write, contribution)
-                    .await?;
-                batch = rest;
-            }
-            if let Err(err) = fed {
-                break Err(err.to_string());
+            // A piece at a time, so that the events waiting to be stored stay a batch or two
+            // whatever size of chunk the connection hands over.
+            for piece in chunk.chunks(PIECE_BYTES) {
+                let fed = classifier.feed(piece, &mut |event: AuditEvent| {
+                    batch.push(event);
+                    Ok::<_, std::convert::Infallible>(())
+                });
+                // Whole batches only (one existence check of 100 keys, four writes of 25): the
+                // rest waits for the next piece, so requests stay full.
+                while batch.len() >= BATCH_GET_MAX {
+                    let rest = batch.split_off(BATCH_GET_MAX);
+                    self.store_batch(&mut batch, blob, shared, write, contribution)
+                        .await?;
+                    batch = rest;
+                }
+                if let Err(err) = fed {
+                    break 'body Err(err.to_string());
+                }
             }
         };
         if !batch.is_empty() {
