@@ -84,7 +84,7 @@ pub(crate) struct Splitter {
     /// Bytes of the body seen so far, for error offsets.
     offset: u64,
     bom_bytes: usize,
-    pub(crate) head: Vec<u8>,
+    head: Vec<u8>,
     /// Elements handed over.
     pub(crate) records: u64,
     // The current element.
@@ -238,35 +238,21 @@ impl Splitter {
         Ok(None)
     }
 
+    /// Starts an element whose first byte is `byte`; that byte is scanned as part of it (the
+    /// opening bracket or quote).
     fn begin(&mut self, kind: Kind, byte: u8) {
         self.state = State::Inside(kind);
         self.text.clear();
         self.keys.clear();
         self.keys_complete = true;
         self.len = 0;
+        self.depth = 0;
+        self.max_depth = 0;
+        self.in_string = false;
         self.escaped = false;
-        self.key_start = None;
-        match kind {
-            Kind::Nested => {
-                self.depth = 0;
-                self.max_depth = 0;
-                self.in_string = false;
-                self.object = byte == b'{';
-            }
-            Kind::Text => {
-                // The opening quote is scanned as part of the element.
-                self.depth = 0;
-                self.max_depth = 0;
-                self.in_string = false;
-                self.object = false;
-            }
-            Kind::Bare => {
-                self.depth = 0;
-                self.max_depth = 0;
-                self.object = false;
-            }
-        }
+        self.object = byte == b'{';
         self.key_expected = false;
+        self.key_start = None;
     }
 
     /// Scans the current element from `*i`; returns the index just past its end if it
