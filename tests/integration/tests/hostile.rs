@@ -97,15 +97,7 @@ async fn a_blob_that_is_not_json_fails_and_is_recorded_for_retry() {
     // Recorded for retry, so the watermark need not wait for them.
     let after = run["watermark_after"]["Audit.General"].as_str().unwrap();
     assert!(after >= watermark.as_str(), "{run}");
-    let retries: Vec<_> = integration_tests::scan_all(&fx.moto, &fx.tables.state)
-        .await
-        .into_iter()
-        .filter(|item| {
-            item["pk"]
-                .as_s()
-                .is_ok_and(|pk| pk == "RETRY#Audit.General")
-        })
-        .collect();
+    let retries = retry_records(&fx).await;
     assert_eq!(retries.len(), 2);
     assert!(
         retries
@@ -121,14 +113,9 @@ async fn a_blob_that_is_not_json_fails_and_is_recorded_for_retry() {
         (2, 0),
         "{again}"
     );
-    let attempts: Vec<String> = integration_tests::scan_all(&fx.moto, &fx.tables.state)
+    let attempts: Vec<String> = retry_records(&fx)
         .await
         .into_iter()
-        .filter(|item| {
-            item["pk"]
-                .as_s()
-                .is_ok_and(|pk| pk == "RETRY#Audit.General")
-        })
         .map(|item| item["attempts"].as_n().unwrap().clone())
         .collect();
     assert_eq!(attempts, ["2", "2"]);
@@ -235,4 +222,19 @@ async fn looping_or_foreign_links_are_refused_and_retried_next_run() {
     let clean = fx.sync_ok().await;
     assert_eq!(clean["complete"], json!(true), "{clean}");
     fx.assert_exactly_the_truth().await;
+}
+
+/// The failed blobs recorded for retry.
+async fn retry_records(
+    fx: &Fixture,
+) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    integration_tests::scan_all(&fx.moto, &fx.tables.state)
+        .await
+        .into_iter()
+        .filter(|item| {
+            item["pk"]
+                .as_s()
+                .is_ok_and(|pk| pk == "RETRY#Audit.General")
+        })
+        .collect()
 }
