@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::model::record_type;
+use crate::model::{is_agent_authoring, record_type};
 
 /// Which records are kept.
 ///
@@ -11,7 +11,7 @@ use crate::model::record_type;
 /// [`parse`](Self::parse).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum OperationFilter {
-    /// Every Power Apps and Power Automate record (the default). A record is kept when
+    /// Every Power Apps, Power Automate and Copilot Studio agent record (the default). A record is kept when
     /// **any** of these holds:
     ///
     /// 1. its `RecordType` is 30 (MicrosoftFlow), 45 (PowerAppsApp), 46 (PowerAppsPlan),
@@ -23,9 +23,17 @@ pub enum OperationFilter {
     ///    is about a Power App or a flow: `powerplatform.analytics.resource.type` is
     ///    `PowerApp`, `CloudFlow` or `Flow`, or it carries a Power App or flow id.
     ///
+    /// 4. its `Operation` is Copilot Studio authoring: `BotCreate`, `BotDelete`,
+    ///    `BotUpdateOperation-…` or `BotComponent…` (any case), whatever the workload;
+    /// 5. its `RecordType` is 261 (CopilotInteraction) or its `Workload` is `Copilot`, and it
+    ///    is about a Copilot Studio agent: `AgentPlatform` is `CopilotStudio`, or it carries a
+    ///    `PlatformAgentId`, or its `AppIdentity` starts with `Copilot.Studio.`.
+    ///
     /// Rule 3 keeps the unified Power Platform shape for apps and flows should it come
     /// under another `RecordType`, while leaving out its environment, DLP and tenant
-    /// administration events.
+    /// administration events. Rule 5 leaves out Microsoft 365 Copilot's own records (Copilot
+    /// in Word, Teams, …), which name no agent: `AUDIT_LOGS_OPERATIONS=CopilotInteraction`
+    /// keeps those too.
     #[default]
     PowerPlatform,
     /// Every record, whatever its workload (`*`).
@@ -54,7 +62,7 @@ pub enum FilterError {
     #[error(
         "the operation list is empty: give operation names separated by commas \
          (e.g. `LaunchPowerApp,DeletePowerApp`) or `*` for every record, or leave the \
-         setting unset to keep all Power Apps and Power Automate records"
+         setting unset to keep all Power Apps, Power Automate and Copilot Studio agent records"
     )]
     Empty,
     /// `a,,b`, `a,` or `,a`.
@@ -140,13 +148,15 @@ impl OperationFilter {
 
     /// Whether a record with these fields is kept. `about_app_or_flow` is asked only
     /// for rule 3 of [`OperationFilter::PowerPlatform`], so that the
-    /// `PropertyCollection` is read only when it decides the answer.
+    /// `PropertyCollection` is read only when it decides the answer; `about_agent` only for
+    /// rule 5.
     pub(crate) fn keeps(
         &self,
         operation: &str,
         workload: &str,
         record_type: i64,
         about_app_or_flow: impl FnOnce() -> bool,
+        about_agent: impl FnOnce() -> bool,
     ) -> bool {
         match self {
             OperationFilter::All => true,
@@ -159,6 +169,10 @@ impl OperationFilter {
                         .iter()
                         .any(|w| w.eq_ignore_ascii_case(workload))
                     || (workload.eq_ignore_ascii_case("PowerPlatform") && about_app_or_flow())
+                    || is_agent_authoring(operation)
+                    || ((record_type == record_type::COPILOT_INTERACTION
+                        || workload.eq_ignore_ascii_case("Copilot"))
+                        && about_agent())
             }
         }
     }
@@ -179,9 +193,10 @@ impl fmt::Display for OperationFilter {
             OperationFilter::All => f.write_str("*"),
             OperationFilter::Operations(operations) => f.write_str(&operations.join(",")),
             OperationFilter::PowerPlatform => f.write_str(
-                "all Power Apps and Power Automate records (RecordType 30, 45, 46, 79, 256; \
-                 Workload PowerApps, MicrosoftFlow, PowerAutomate; \
-                 Workload PowerPlatform about an app or flow)",
+                "all Power Apps, Power Automate and Copilot Studio agent records (RecordType 30, \
+                 45, 46, 79, 256; Workload PowerApps, MicrosoftFlow, PowerAutomate; Workload \
+                 PowerPlatform about an app or flow; agent authoring; Copilot interactions \
+                 with a Copilot Studio agent)",
             ),
         }
     }

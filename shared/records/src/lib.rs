@@ -13,15 +13,19 @@
 //!
 //! | field | sources |
 //! |---|---|
-//! | `app_kind` | PC `power_app.id` present or PC `type` = `PowerApp` → PowerApp; PC flow id present or PC `type` = `CloudFlow`/`Flow` → Flow; else `RecordType` 45/46/79 → PowerApp, 30 → Flow; else `Workload` `PowerApps` → PowerApp, `MicrosoftFlow`/`PowerAutomate` → Flow; else Other |
+//! | `app_kind` | PC `power_app.id` present or PC `type` = `PowerApp` → PowerApp; PC flow id present or PC `type` = `CloudFlow`/`Flow` → Flow; else agent authoring (`BotCreate`, `BotDelete`, `BotUpdateOperation-…`, `BotComponent…`) or an agent's turn (`AgentPlatform` `CopilotStudio`, a `PlatformAgentId`, or `AppIdentity` `Copilot.Studio.…`) → Agent; else `RecordType` 45/46/79 → PowerApp, 30 → Flow; else `Workload` `PowerApps` → PowerApp, `MicrosoftFlow`/`PowerAutomate` → Flow; else Other |
 //! | `app_id`, PowerApp | PC `power_app.id`, `AppName`, `ObjectId` if it is a GUID |
 //! | `app_id`, Flow | PC `cloud_flow.id`/`flow.id`, the GUID after `/flows/` in `FlowDetailsUrl`, `ObjectId` |
+//! | `app_id`, Agent | authoring: `BotId`; turns: `AgentId`, the bot part of `PlatformAgentId` (`{environment}_{bot}`), `AppIdentity` |
 //! | `app_id`, Other | none |
-//! | `app_display_name` | PC `power_app.display_name` (flows: PC `cloud_flow.display_name`/`flow.display_name`), `AppDisplayName` |
-//! | `environment_id` | PC `environment.id`, `EnvironmentId`, `EnvironmentName`, the segment after `/environments/` in `FlowDetailsUrl` |
+//! | `app_display_name` | PC `power_app.display_name` (flows: PC `cloud_flow.display_name`/`flow.display_name`; agents: `AgentName`, `BotName`), `AppDisplayName` |
+//! | `environment_id` | PC `environment.id`, `EnvironmentId`, `EnvironmentName`, the segment after `/environments/` in `FlowDetailsUrl`, the environment part of `PlatformAgentId`, the GUID (or `Default-{GUID}`) after `Copilot.Studio.` in `AppIdentity` |
+//! | `environment_name` | PC `environment.name`; `EnvironmentName` only when an id came from elsewhere and differs (the older launch shape puts the id there) |
+//! | `bot_id`, Agent | `BotId`, the bot part of `PlatformAgentId` |
+//! | `conversation_id`, Agent | `CopilotEventData.ThreadId`, `CopilotEventData.ConversationId`, `ConversationId` |
 //! | `user_upn` | `UserId`, PC `enduser.principal_name` |
 //!
-//! GUID-shaped app ids are lower-cased. The flow property names are not documented by
+//! GUID-shaped app, bot and environment ids are lower-cased. The flow property names are not documented by
 //! Microsoft and are matched on a best-effort basis.
 
 #![forbid(unsafe_code)]

@@ -24,6 +24,10 @@ pub mod record_type {
     pub const POWER_PLATFORM_ADMIN_DLP: i64 = 187;
     /// The unified Power Platform shape (details in `PropertyCollection`).
     pub const POWER_PLATFORM_ADMINISTRATOR_ACTIVITY: i64 = 256;
+    /// One turn of a conversation with Copilot: Microsoft 365 Copilot or an agent.
+    pub const COPILOT_INTERACTION: i64 = 261;
+    /// Copilot agent administration.
+    pub const COPILOT_AGENT_MANAGEMENT: i64 = 384;
 }
 
 /// What kind of Power Platform resource a record is about.
@@ -33,6 +37,8 @@ pub enum AppKind {
     PowerApp,
     /// A Power Automate flow.
     Flow,
+    /// A Copilot Studio agent (`CopilotInteraction` records of one, and its authoring).
+    Agent,
     /// Anything else, or not known.
     Other,
 }
@@ -43,6 +49,7 @@ impl AppKind {
         match self {
             AppKind::PowerApp => "PowerApp",
             AppKind::Flow => "Flow",
+            AppKind::Agent => "Agent",
             AppKind::Other => "Other",
         }
     }
@@ -79,6 +86,14 @@ pub struct AuditEvent {
     pub app_display_name: Option<String>,
     /// The Power Platform environment, when the record says.
     pub environment_id: Option<String>,
+    /// The environment's display name, when the record says.
+    pub environment_name: Option<String>,
+    /// An agent's Copilot Studio bot id (`BotId`, or the end of `PlatformAgentId`): what its
+    /// authoring records name it by.
+    pub bot_id: Option<String>,
+    /// The conversation an agent's turn belongs to (`CopilotEventData.ThreadId`, else
+    /// `ConversationId`).
+    pub conversation_id: Option<String>,
     /// The acting user (`UserId`, else `enduser.principal_name`), as sent.
     pub user_upn: Option<String>,
     /// `UserKey`.
@@ -113,4 +128,23 @@ impl AuditEvent {
     pub fn is_app_deletion(&self) -> bool {
         self.operation.eq_ignore_ascii_case("DeletePowerApp")
     }
+
+    /// Whether this is one turn with a Copilot Studio agent.
+    pub fn is_agent_interaction(&self) -> bool {
+        self.app_kind == AppKind::Agent && self.operation.eq_ignore_ascii_case("CopilotInteraction")
+    }
+}
+
+/// Whether an `Operation` is Copilot Studio authoring (`BotCreate`, `BotDelete`,
+/// `BotUpdateOperation-…`, `BotComponent…`), compared ASCII case-insensitively. Teams' own
+/// bot operations (`BotAddedToTeam`) are not.
+pub fn is_agent_authoring(operation: &str) -> bool {
+    let starts = |prefix: &str| {
+        operation.len() >= prefix.len()
+            && operation.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    };
+    operation.eq_ignore_ascii_case("BotCreate")
+        || operation.eq_ignore_ascii_case("BotDelete")
+        || starts("BotUpdateOperation-")
+        || starts("BotComponent")
 }

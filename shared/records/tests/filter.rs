@@ -1,6 +1,6 @@
 //! `OperationFilter`: parsing the configured list, and what each filter keeps.
 
-use audit_records::{FilterError, OperationFilter, classify};
+use audit_records::{AppKind, FilterError, OperationFilter, classify};
 use serde_json::value::RawValue;
 
 fn record(record_type: i64, workload: &str, operation: &str, extra: &str) -> Box<RawValue> {
@@ -193,4 +193,75 @@ fn default_displays_its_rule() {
         text.contains("Power Apps") && text.contains("256"),
         "{text}"
     );
+}
+
+#[test]
+fn the_default_keeps_copilot_studio_agents_and_their_authoring_not_microsoft_365_copilot() {
+    let filter = OperationFilter::default();
+    let agent_turn = r#","AgentId":"CopilotStudio.Custom.cr3f1_help","AgentPlatform":"CopilotStudio","PlatformAgentId":"Default-72f988bf-86f1-41af-91ab-2d7cd011db47_0F4C6D3A-1B2C-4D5E-8F90-123456789ABC","CopilotEventData":{"AppHost":"Teams","ThreadId":"19:abc","Messages":[{"Id":"1","isPrompt":true}]}"#;
+    let event = classify(
+        &record(261, "Copilot", "CopilotInteraction", agent_turn),
+        &filter,
+    )
+    .unwrap()
+    .expect("an agent's turn is kept");
+    assert_eq!(event.app_kind, AppKind::Agent);
+    assert_eq!(event.app_id.as_deref(), Some("CopilotStudio.Custom.cr3f1_help"));
+    assert_eq!(
+        event.bot_id.as_deref(),
+        Some("0f4c6d3a-1b2c-4d5e-8f90-123456789abc")
+    );
+    assert_eq!(
+        event.environment_id.as_deref(),
+        Some("Default-72f988bf-86f1-41af-91ab-2d7cd011db47")
+    );
+    assert_eq!(event.conversation_id.as_deref(), Some("19:abc"));
+    assert!(event.is_agent_interaction());
+
+    // Copilot in Word names no agent.
+    let word = r#","CopilotEventData":{"AppHost":"Word","ThreadId":"t"}"#;
+    assert!(!keeps(&filter, &record(261, "Copilot", "CopilotInteraction", word)));
+    // Unless asked for by name.
+    let named = OperationFilter::parse("CopilotInteraction").unwrap();
+    assert!(keeps(&named, &record(261, "Copilot", "CopilotInteraction", word)));
+
+    // Authoring names the bot, whatever the workload says; Teams' bots are not agents.
+    let delete = classify(
+        &record(384, "PowerPlatform", "BotDelete", r#","BotId":"B0-1""#),
+        &filter,
+    )
+    .unwrap()
+    .expect("authoring is kept");
+    assert_eq!(
+        (delete.app_kind, delete.app_id.as_deref(), delete.bot_id.as_deref()),
+        (AppKind::Agent, Some("B0-1"), Some("B0-1"))
+    );
+    for operation in ["BotCreate", "botupdateoperation-BotPublish", "BotComponentUpdate"] {
+        assert!(keeps(&filter, &record(9999, "Anything", operation, "")), "{operation}");
+    }
+    assert!(!keeps(&filter, &record(25, "MicrosoftTeams", "BotAddedToTeam", "")));
+}
+
+#[test]
+fn launches_name_their_environment_in_both_shapes() {
+    let filter = OperationFilter::default();
+    let current = r#","EnvironmentId":"Default-72f988bf-86f1-41af-91ab-2d7cd011db47","PropertyCollection":[{"Name":"powerplatform.analytics.resource.power_app.id","Value":"a1"},{"Name":"powerplatform.analytics.resource.environment.name","Value":"Contoso (default)"}]"#;
+    let event = classify(&record(256, "PowerPlatform", "LaunchPowerApp", current), &filter)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        event.environment_id.as_deref(),
+        Some("Default-72f988bf-86f1-41af-91ab-2d7cd011db47")
+    );
+    assert_eq!(event.environment_name.as_deref(), Some("Contoso (default)"));
+    // The older shape's EnvironmentName is the environment's id, not a name.
+    let older = r#","AppName":"a1","EnvironmentName":"0F4C6D3A-1B2C-4D5E-8F90-123456789ABC""#;
+    let event = classify(&record(45, "PowerApps", "LaunchPowerApp", older), &filter)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        event.environment_id.as_deref(),
+        Some("0f4c6d3a-1b2c-4d5e-8f90-123456789abc")
+    );
+    assert_eq!(event.environment_name, None);
 }

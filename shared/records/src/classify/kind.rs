@@ -1,11 +1,12 @@
 //! Whether a record is about a Power App, a flow or something else.
 
+use super::agent::about_agent;
 use super::probe::Probe;
 use super::properties::Properties;
-use crate::model::{AppKind, record_type};
+use crate::model::{AppKind, is_agent_authoring, record_type};
 
-/// In the order of the crate documentation: the `PropertyCollection`, then the
-/// `RecordType`, then the `Workload`.
+/// In the order of the crate documentation: the `PropertyCollection`, then agent authoring
+/// and agent turns, then the `RecordType`, then the `Workload`.
 pub(super) fn app_kind(probe: &Probe<'_>, props: &Properties<'_>, record_type: i64) -> AppKind {
     let resource_type = props.resource_type.as_deref().unwrap_or("");
     if props.app_id.is_some() || resource_type.eq_ignore_ascii_case("PowerApp") {
@@ -13,6 +14,9 @@ pub(super) fn app_kind(probe: &Probe<'_>, props: &Properties<'_>, record_type: i
     }
     if props.flow_id.is_some() || is_flow_resource_type(resource_type) {
         return AppKind::Flow;
+    }
+    if is_agent_authoring(probe.operation.as_deref().unwrap_or("")) || about_agent(probe) {
+        return AppKind::Agent;
     }
     match record_type {
         record_type::POWER_APPS_APP

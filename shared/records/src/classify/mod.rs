@@ -6,6 +6,7 @@
 //! (or when the filter needs it), since most of an `Audit.General` blob is other
 //! workloads that the default filter drops.
 
+mod agent;
 mod ids;
 mod keys;
 mod kind;
@@ -84,11 +85,17 @@ fn kept<'a>(
     let operation = probe.operation.as_deref().unwrap_or("");
     let workload = probe.workload.as_deref().unwrap_or("");
     let mut properties = None;
-    let keeps = filter.keeps(operation, workload, record_type, || {
-        properties
-            .get_or_insert_with(|| Properties::read(probe.property_collection))
-            .about_app_or_flow()
-    });
+    let keeps = filter.keeps(
+        operation,
+        workload,
+        record_type,
+        || {
+            properties
+                .get_or_insert_with(|| Properties::read(probe.property_collection))
+                .about_app_or_flow()
+        },
+        || agent::about_agent(probe),
+    );
     if !keeps {
         return None;
     }

@@ -30,6 +30,15 @@ pub(super) struct Probe<'a> {
     pub(super) environment_name: Option<Cow<'a, str>>,
     pub(super) flow_details_url: Option<Cow<'a, str>>,
     pub(super) property_collection: Option<&'a RawValue>,
+    pub(super) agent_id: Option<Cow<'a, str>>,
+    pub(super) agent_name: Option<Cow<'a, str>>,
+    pub(super) agent_platform: Option<Cow<'a, str>>,
+    pub(super) platform_agent_id: Option<Cow<'a, str>>,
+    pub(super) app_identity: Option<Cow<'a, str>>,
+    pub(super) bot_id: Option<Cow<'a, str>>,
+    pub(super) bot_name: Option<Cow<'a, str>>,
+    pub(super) conversation_id: Option<Cow<'a, str>>,
+    pub(super) copilot_event_data: Option<&'a RawValue>,
 }
 
 impl<'a> Probe<'a> {
@@ -80,6 +89,15 @@ pub(super) enum Field {
     EnvironmentName,
     FlowDetailsUrl,
     PropertyCollection,
+    AgentId,
+    AgentName,
+    AgentPlatform,
+    PlatformAgentId,
+    AppIdentity,
+    BotId,
+    BotName,
+    ConversationId,
+    CopilotEventData,
     #[serde(other)]
     Other,
 }
@@ -108,6 +126,15 @@ impl<'de> ObjectFields<'de> for Probe<'de> {
             Field::EnvironmentId => self.environment_id = next_text(map)?,
             Field::EnvironmentName => self.environment_name = next_text(map)?,
             Field::FlowDetailsUrl => self.flow_details_url = next_text(map)?,
+            Field::AgentId => self.agent_id = next_text(map)?,
+            Field::AgentName => self.agent_name = next_text(map)?,
+            Field::AgentPlatform => self.agent_platform = next_text(map)?,
+            Field::PlatformAgentId => self.platform_agent_id = next_text(map)?,
+            Field::AppIdentity => self.app_identity = next_text(map)?,
+            Field::BotId => self.bot_id = next_text(map)?,
+            Field::BotName => self.bot_name = next_text(map)?,
+            Field::ConversationId => self.conversation_id = next_text(map)?,
+            Field::CopilotEventData => self.copilot_event_data = Some(map.next_value()?),
             Field::Other => {
                 map.next_value::<IgnoredAny>()?;
             }

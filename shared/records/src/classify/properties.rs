@@ -20,6 +20,7 @@ pub(super) struct Properties<'a> {
     pub(super) flow_id: Option<Cow<'a, str>>,
     pub(super) flow_display_name: Option<Cow<'a, str>>,
     pub(super) environment_id: Option<Cow<'a, str>>,
+    pub(super) environment_name: Option<Cow<'a, str>>,
     pub(super) principal_name: Option<Cow<'a, str>>,
 }
 
@@ -64,6 +65,7 @@ impl<'a> Properties<'a> {
             "powerplatform.analytics.resource.cloud_flow.display_name"
             | "powerplatform.analytics.resource.flow.display_name" => &mut self.flow_display_name,
             "powerplatform.analytics.resource.environment.id" => &mut self.environment_id,
+            "powerplatform.analytics.resource.environment.name" => &mut self.environment_name,
             "enduser.principal_name" => &mut self.principal_name,
             _ => return None,
         })

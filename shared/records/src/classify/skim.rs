@@ -38,8 +38,8 @@ pub(crate) fn worth_parsing(
     else {
         return true;
     };
-    // Unknown PropertyCollection: assume it would say "about an app or flow".
-    filter.keeps(operation, workload, record_type, || true)
+    // Unknown PropertyCollection and agent fields: assume they would say "keep".
+    filter.keeps(operation, workload, record_type, || true, || true)
 }
 
 /// The skimmed values. `None` where a field is absent or not plain.

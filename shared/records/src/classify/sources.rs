@@ -3,12 +3,13 @@
 
 use std::borrow::Cow;
 
+use super::agent;
 use super::ids::{is_guid, normalize_id, path_segment_after};
 use super::kind::app_kind;
 use super::probe::Probe;
 use super::properties::Properties;
 use super::required::Required;
-use crate::model::{AppKind, AuditEvent};
+use crate::model::{AppKind, AuditEvent, is_agent_authoring};
 
 /// The event of a kept record, without `raw`, which the callers fill in from what
 /// they own.
@@ -18,6 +19,8 @@ pub(super) fn event(
     props: &Properties<'_>,
 ) -> AuditEvent {
     let app_kind = app_kind(probe, props, required.record_type);
+    let agent = app_kind == AppKind::Agent;
+    let environment_id = environment_id(probe, props);
     AuditEvent {
         id: required.id.into_owned(),
         creation_time: required.creation_time,
@@ -27,7 +30,10 @@ pub(super) fn event(
         app_id: app_id(app_kind, probe, props),
         app_kind,
         app_display_name: app_display_name(app_kind, probe, props),
-        environment_id: environment_id(probe, props),
+        environment_name: environment_name(probe, props, environment_id.as_deref()),
+        environment_id,
+        bot_id: agent.then(|| agent::bot_id(probe).map(normalize_id)).flatten(),
+        conversation_id: agent.then(|| agent::conversation_id(probe)).flatten(),
         user_upn: user_upn(probe, props),
         user_key: owned(&probe.user_key),
         result_status: owned(&probe.result_status),
@@ -44,6 +50,10 @@ fn app_id(kind: AppKind, probe: &Probe<'_>, props: &Properties<'_>) -> Option<St
         AppKind::Flow => non_empty(&props.flow_id)
             .or_else(|| flow_url_segment(probe, "/flows/").filter(|id| is_guid(id)))
             .or_else(|| non_empty(&probe.object_id)),
+        AppKind::Agent if is_agent_authoring(probe.operation.as_deref().unwrap_or("")) => {
+            non_empty(&probe.bot_id).or_else(|| agent::agent_id(probe))
+        }
+        AppKind::Agent => agent::agent_id(probe),
         AppKind::Other => None,
     }
     .map(normalize_id)
@@ -52,6 +62,7 @@ fn app_id(kind: AppKind, probe: &Probe<'_>, props: &Properties<'_>) -> Option<St
 fn app_display_name(kind: AppKind, probe: &Probe<'_>, props: &Properties<'_>) -> Option<String> {
     match kind {
         AppKind::Flow => non_empty(&props.flow_display_name),
+        AppKind::Agent => non_empty(&probe.agent_name).or_else(|| non_empty(&probe.bot_name)),
         _ => non_empty(&props.app_display_name),
     }
     .or_else(|| non_empty(&probe.app_display_name))
@@ -63,6 +74,22 @@ fn environment_id(probe: &Probe<'_>, props: &Properties<'_>) -> Option<String> {
         .or_else(|| non_empty(&probe.environment_id))
         .or_else(|| non_empty(&probe.environment_name))
         .or_else(|| flow_url_segment(probe, "/environments/").filter(|env| !env.is_empty()))
+        .or_else(|| agent::environment(probe))
+        .map(normalize_id)
+}
+
+/// PC `environment.name`; else `EnvironmentName` when it is a display name beside an id given
+/// elsewhere (the older launch shape puts the environment's id there).
+fn environment_name(
+    probe: &Probe<'_>,
+    props: &Properties<'_>,
+    environment_id: Option<&str>,
+) -> Option<String> {
+    non_empty(&props.environment_name)
+        .or_else(|| {
+            non_empty(&probe.environment_name)
+                .filter(|name| environment_id.is_some_and(|id| !id.eq_ignore_ascii_case(name)))
+        })
         .map(str::to_owned)
 }
 
