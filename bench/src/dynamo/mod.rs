@@ -244,7 +244,13 @@ mod tests {
                 .unwrap()
                 .is_some()
         );
-        assert!(store.apps().await.unwrap().is_empty());
+        assert!(
+            store
+                .facts(audit_core::store::Kind::App)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let counts = server.counts();
         assert_eq!(counts.requests["GetItem"], 1);
         assert_eq!(counts.requests["PutItem"], 1);

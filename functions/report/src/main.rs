@@ -1,7 +1,8 @@
 //! `audit-report`: launches, unique users and last launch per app over a range of days, from the
 //! summaries the sync keeps. `{"from": "2026-11-01", "to": "2026-11-30"}`; `"format": "html"`
 //! answers with the dashboard page, `"publish": true` puts it in the report bucket and answers
-//! with a pre-signed link. Outside Lambda, `--table` prints a table and `--html` the page.
+//! with a pre-signed link; `"view"` picks `environments`, `users`, `agents` or `flows` instead of
+//! the apps. Outside Lambda, `--table` prints a table and `--html` the page.
 
 use audit_core::env::Env;
 use audit_core::env::table::{STATE_TABLE, TABLE};
@@ -56,26 +57,30 @@ impl App {
 
 async fn handle(app: &App, event: LambdaEvent<ReportEvent>) -> Result<Reply, ErrorReply> {
     let request = request(event.payload)?;
-    let report = report::build(app.store().await, &request).await?;
+    let store = app.store().await;
+    let now = OffsetDateTime::now_utc();
+    let reply = match request.format {
+        Format::Json => Reply::from(report::answer(store, &request).await?),
+        Format::Html => {
+            let dashboard = report::dashboard(store, &request).await?;
+            if request.publish {
+                report::publish_reply(app.publisher().await?, &request, &dashboard, now).await?
+            } else {
+                report::html_reply(&request, &dashboard, now)
+            }
+        }
+    };
     tracing::info!(
         request_id = %event.context.request_id,
-        from = %report.from,
-        to = %report.to,
-        apps = report.totals.apps,
-        launches = report.totals.launches,
-        unique_users = report.totals.unique_users,
+        from = %request.from,
+        to = %request.to,
+        view = request.view.as_str(),
+        environment_id = request.environment_id.as_deref().unwrap_or(""),
         format = ?request.format,
         publish = request.publish,
         "audit-report finished"
     );
-    let now = OffsetDateTime::now_utc();
-    match request.format {
-        Format::Json => Ok(Reply::Report(report)),
-        Format::Html if request.publish => {
-            Ok(report::publish_reply(app.publisher().await?, &request, &report, now).await?)
-        }
-        Format::Html => Ok(report::html_reply(&request, &report, now)),
-    }
+    Ok(reply)
 }
 
 /// The request, with `--html` on the command line asking for the page whatever the event says.
@@ -90,9 +95,20 @@ fn request(mut event: ReportEvent) -> Result<ReportRequest, ErrorReply> {
 fn text(reply: &Reply, flag: &str) -> Option<String> {
     match (flag, reply) {
         ("--table", Reply::Report(report)) => Some(report::render_table(report)),
+        ("--table", Reply::Environments(v)) => {
+            Some(render(report::Answer::Environments(v.clone())))
+        }
+        ("--table", Reply::Users(v)) => Some(render(report::Answer::Users(v.clone()))),
+        ("--table", Reply::UserApps(v)) => Some(render(report::Answer::UserApps(v.clone()))),
+        ("--table", Reply::Agents(v)) => Some(render(report::Answer::Agents(v.clone()))),
+        ("--table", Reply::Flows(v)) => Some(render(report::Answer::Flows(v.clone()))),
         ("--html", Reply::Page(page)) => Some(page.html.clone()),
         _ => None,
     }
+}
+
+fn render(answer: report::Answer) -> String {
+    report::render_answer_table(&answer)
 }
 
 #[tokio::main]
@@ -129,6 +145,8 @@ mod tests {
             json!({"format": "pdf"}),
             json!({"format": "json", "publish": true}),
             json!({"top": 0}),
+            json!({"view": "bots"}),
+            json!({"user": "ana@contoso.com"}),
             json!([]),
         ] {
             let err = invoke(payload.clone()).await;

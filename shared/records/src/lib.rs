@@ -46,6 +46,6 @@ pub use blob::{
 pub use classify::{MAX_APP_ID_BYTES, MAX_ID_BYTES, MAX_USER_BYTES, TimeBounds, classify};
 pub use count::{BlobCount, RejectionSample};
 pub use filter::{FilterError, OperationFilter};
-pub use model::{AppKind, AuditEvent, record_type};
+pub use model::{AppKind, AuditEvent, is_agent_authoring, record_type};
 pub use rejection::{Rejection, RejectionCounts, RejectionKind};
 pub use timestamp::{UtcStyle, format_utc, parse_timestamp};

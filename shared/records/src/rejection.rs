@@ -94,7 +94,9 @@ impl RejectionKind {
             RejectionKind::ImplausibleCreationTime => {
                 "record CreationTime is before 2000 or more than a day ahead of the clock"
             }
-            RejectionKind::InvalidAppId => "record app or flow id cannot be a storage key",
+            RejectionKind::InvalidAppId => {
+                "record app, flow, agent, environment or conversation id cannot be a storage key"
+            }
             RejectionKind::InvalidUser => "record user cannot be a storage key",
         }
     }

@@ -206,7 +206,10 @@ fn the_default_keeps_copilot_studio_agents_and_their_authoring_not_microsoft_365
     .unwrap()
     .expect("an agent's turn is kept");
     assert_eq!(event.app_kind, AppKind::Agent);
-    assert_eq!(event.app_id.as_deref(), Some("CopilotStudio.Custom.cr3f1_help"));
+    assert_eq!(
+        event.app_id.as_deref(),
+        Some("CopilotStudio.Custom.cr3f1_help")
+    );
     assert_eq!(
         event.bot_id.as_deref(),
         Some("0f4c6d3a-1b2c-4d5e-8f90-123456789abc")
@@ -220,10 +223,16 @@ fn the_default_keeps_copilot_studio_agents_and_their_authoring_not_microsoft_365
 
     // Copilot in Word names no agent.
     let word = r#","CopilotEventData":{"AppHost":"Word","ThreadId":"t"}"#;
-    assert!(!keeps(&filter, &record(261, "Copilot", "CopilotInteraction", word)));
+    assert!(!keeps(
+        &filter,
+        &record(261, "Copilot", "CopilotInteraction", word)
+    ));
     // Unless asked for by name.
     let named = OperationFilter::parse("CopilotInteraction").unwrap();
-    assert!(keeps(&named, &record(261, "Copilot", "CopilotInteraction", word)));
+    assert!(keeps(
+        &named,
+        &record(261, "Copilot", "CopilotInteraction", word)
+    ));
 
     // Authoring names the bot, whatever the workload says; Teams' bots are not agents.
     let delete = classify(
@@ -233,22 +242,39 @@ fn the_default_keeps_copilot_studio_agents_and_their_authoring_not_microsoft_365
     .unwrap()
     .expect("authoring is kept");
     assert_eq!(
-        (delete.app_kind, delete.app_id.as_deref(), delete.bot_id.as_deref()),
+        (
+            delete.app_kind,
+            delete.app_id.as_deref(),
+            delete.bot_id.as_deref()
+        ),
         (AppKind::Agent, Some("B0-1"), Some("B0-1"))
     );
-    for operation in ["BotCreate", "botupdateoperation-BotPublish", "BotComponentUpdate"] {
-        assert!(keeps(&filter, &record(9999, "Anything", operation, "")), "{operation}");
+    for operation in [
+        "BotCreate",
+        "botupdateoperation-BotPublish",
+        "BotComponentUpdate",
+    ] {
+        assert!(
+            keeps(&filter, &record(9999, "Anything", operation, "")),
+            "{operation}"
+        );
     }
-    assert!(!keeps(&filter, &record(25, "MicrosoftTeams", "BotAddedToTeam", "")));
+    assert!(!keeps(
+        &filter,
+        &record(25, "MicrosoftTeams", "BotAddedToTeam", "")
+    ));
 }
 
 #[test]
 fn launches_name_their_environment_in_both_shapes() {
     let filter = OperationFilter::default();
     let current = r#","EnvironmentId":"Default-72f988bf-86f1-41af-91ab-2d7cd011db47","PropertyCollection":[{"Name":"powerplatform.analytics.resource.power_app.id","Value":"a1"},{"Name":"powerplatform.analytics.resource.environment.name","Value":"Contoso (default)"}]"#;
-    let event = classify(&record(256, "PowerPlatform", "LaunchPowerApp", current), &filter)
-        .unwrap()
-        .unwrap();
+    let event = classify(
+        &record(256, "PowerPlatform", "LaunchPowerApp", current),
+        &filter,
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(
         event.environment_id.as_deref(),
         Some("Default-72f988bf-86f1-41af-91ab-2d7cd011db47")

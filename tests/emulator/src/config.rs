@@ -109,8 +109,11 @@ pub struct GeneratorConfig {
     pub content_types: Vec<ContentType>,
     pub apps: usize,
     pub users: usize,
+    /// The first is the default one, `Default-{tenant id}`.
     pub environments: usize,
     pub flows: usize,
+    /// Copilot Studio agents (at least one); the last is the one agent ever deleted.
+    pub agents: usize,
     /// Blobs per hour, for each content type.
     pub blobs_per_hour: u32,
     pub records_per_blob_min: u32,
@@ -120,7 +123,8 @@ pub struct GeneratorConfig {
     /// tens of MB that large tenants see. 0 (the default) leaves every blob as drawn.
     pub large_blobs_per_hour: u32,
     pub large_blob_records: u32,
-    /// Share of `Audit.General` records that are Power Platform events.
+    /// Share of `Audit.General` records that are Power Platform events (Copilot
+    /// interactions included).
     pub power_platform_fraction: f64,
     /// Share of app launches in the older RecordType 45 shape.
     pub legacy_launch_fraction: f64,
@@ -169,6 +173,7 @@ impl Default for GeneratorConfig {
             users: 30,
             environments: 3,
             flows: 10,
+            agents: 4,
             blobs_per_hour: 6,
             records_per_blob_min: 50,
             records_per_blob_max: 50,

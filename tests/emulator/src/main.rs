@@ -32,7 +32,7 @@ content:
   --hours N                 hours of history before the anchor (default 48)
   --hours-after N           hours of content after the anchor (default 0)
   --content-types TYPES     comma-separated (default: all five)
-  --apps N  --users N  --environments N  --flows N
+  --apps N  --users N  --environments N  --flows N  --agents N
   --blobs-per-hour N        per content type (default 6)
   --records-per-blob N|MIN-MAX   (default 50)
   --large-blobs COUNT:RECORDS    COUNT blobs an hour (per type) hold RECORDS records (default none)
@@ -135,6 +135,7 @@ fn content_flag(
         "--users" => g.users = parse(flag, value())?,
         "--environments" => g.environments = parse(flag, value())?,
         "--flows" => g.flows = parse(flag, value())?,
+        "--agents" => g.agents = parse(flag, value())?,
         "--blobs-per-hour" => g.blobs_per_hour = parse(flag, value())?,
         "--records-per-blob" => {
             let text: String = parse(flag, value())?;
@@ -279,6 +280,7 @@ mod tests {
         assert_eq!(config.generator.records_per_blob_max, 20);
         assert!(config.generator.lazy);
         assert_eq!(config.subscriptions_enabled.len(), 5);
+        assert_eq!(args("--agents 9").unwrap().unwrap().generator.agents, 9);
         let large = args("--large-blobs 2:30000").unwrap().unwrap();
         assert_eq!(large.generator.large_blobs_per_hour, 2);
         assert_eq!(large.generator.large_blob_records, 30_000);

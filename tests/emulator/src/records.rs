@@ -15,6 +15,7 @@ use crate::timefmt::parse_creation_time;
 pub const PROP_APP_ID: &str = "powerplatform.analytics.resource.power_app.id";
 pub const PROP_APP_DISPLAY_NAME: &str = "powerplatform.analytics.resource.power_app.display_name";
 pub const PROP_ENVIRONMENT_ID: &str = "powerplatform.analytics.resource.environment.id";
+pub const PROP_ENVIRONMENT_NAME: &str = "powerplatform.analytics.resource.environment.name";
 pub const PROP_RESOURCE_TYPE: &str = "powerplatform.analytics.resource.type";
 pub const PROP_ACTIVITY_NAME: &str = "powerplatform.analytics.activity.name";
 pub const PROP_TENANT_ID: &str = "powerplatform.analytics.resource.tenant.id";
@@ -113,6 +114,89 @@ pub struct FlowEvent {
     pub flow_details_url: String,
 }
 
+/// A Copilot interaction (RecordType 261): with a Copilot Studio agent, or with Microsoft 365
+/// Copilot in an app (then without the agent's fields). Common fields in the order of
+/// Microsoft's samples; no `ResultStatus`, as in those.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CopilotInteraction {
+    pub creation_time: String,
+    pub id: String,
+    pub operation: &'static str,
+    pub organization_id: String,
+    pub record_type: i64,
+    pub user_key: String,
+    pub user_type: i64,
+    pub version: i64,
+    pub workload: &'static str,
+    #[serde(rename = "ClientIP")]
+    pub client_ip: String,
+    pub user_id: String,
+    #[serde(flatten)]
+    pub agent: Option<AgentFields>,
+    pub copilot_event_data: CopilotEventData,
+}
+
+/// What an agent's interaction says about the agent; real records leave out some of it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AgentFields {
+    pub agent_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_name: Option<String>,
+    pub agent_platform: &'static str,
+    /// `{environment id}_{bot id}`.
+    pub platform_agent_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_identity: Option<String>,
+}
+
+/// `CopilotEventData`: the conversation is a `ThreadId` or, in some records, a `ConversationId`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CopilotEventData {
+    pub app_host: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thread_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<String>,
+    pub messages: Vec<CopilotMessage>,
+    pub accessed_resources: Vec<Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CopilotMessage {
+    #[serde(rename = "Id")]
+    pub id: String,
+    #[serde(rename = "isPrompt")]
+    pub is_prompt: bool,
+}
+
+/// A Copilot Studio agent's authoring or lifecycle event (RecordType 384).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BotEvent {
+    pub creation_time: String,
+    pub id: String,
+    pub operation: &'static str,
+    pub organization_id: String,
+    pub record_type: i64,
+    pub result_status: &'static str,
+    pub user_key: String,
+    pub user_type: i64,
+    pub version: i64,
+    pub workload: &'static str,
+    #[serde(rename = "ClientIP")]
+    pub client_ip: String,
+    pub user_id: String,
+    pub bot_id: String,
+    pub bot_schema_name: String,
+    pub environment_id: String,
+    /// Only where the name is set: on creation and renaming.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bot_name: Option<String>,
+}
+
 /// Any other workload, in the common-schema order of Microsoft's own
 /// samples, followed by workload-specific properties.
 #[derive(Debug, Clone, Serialize)]
@@ -157,12 +241,14 @@ pub enum Record {
     PowerPlatformAppEvent(PowerPlatformAppEvent),
     LegacyLaunch(LegacyLaunch),
     Flow(FlowEvent),
+    Copilot(CopilotInteraction),
+    Bot(BotEvent),
     Other(OtherRecord),
 }
 
 /// What the truth says about one valid record. Everything but `id` and
 /// `creation_time` is optional because custom blobs may hold any JSON.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RecordFacts {
     pub id: String,
     /// Exactly as written in the record.
@@ -174,9 +260,25 @@ pub struct RecordFacts {
     /// The Power App's id: `PropertyCollection` `...power_app.id`, else `AppName`.
     pub app_id: Option<String>,
     pub app_display_name: Option<String>,
+    /// `EnvironmentId`, else `PropertyCollection` `...environment.id`, else `EnvironmentName`,
+    /// else the segment after `/environments/` in `FlowDetailsUrl`, else the part of
+    /// `PlatformAgentId` before its last `_`.
     pub environment_id: Option<String>,
+    /// `PropertyCollection` `...environment.name`.
+    pub environment_name: Option<String>,
     /// The flow's id, taken from `FlowDetailsUrl`.
     pub flow_id: Option<String>,
+    pub agent_id: Option<String>,
+    /// `AgentName`, else `BotName`.
+    pub agent_name: Option<String>,
+    pub agent_platform: Option<String>,
+    pub platform_agent_id: Option<String>,
+    /// `BotId`, else the part of `PlatformAgentId` after its last `_`.
+    pub bot_id: Option<String>,
+    /// `CopilotEventData.AppHost`.
+    pub app_host: Option<String>,
+    /// `CopilotEventData.ThreadId`, else `CopilotEventData.ConversationId`.
+    pub conversation_id: Option<String>,
 }
 
 fn property<'a>(props: &'a [NameValue], name: &str) -> Option<&'a str> {
@@ -198,72 +300,159 @@ fn flow_id_from_url(url: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The segment after `/environments/` in a flow URL.
+fn environment_from_url(url: &str) -> Option<String> {
+    let (_, rest) = url.split_once("/environments/")?;
+    let segment = rest.split(['/', '?', '#']).next()?;
+    non_empty(segment)
+}
+
+/// `PlatformAgentId` is `{environment id}_{bot id}`; environment ids (GUIDs or
+/// `Default-{tenant}`) hold no `_`, bot ids neither.
+fn split_platform_agent_id(id: &str) -> (Option<String>, Option<String>) {
+    match id.rsplit_once('_') {
+        Some((environment, bot)) => (non_empty(environment), non_empty(bot)),
+        None => (None, None),
+    }
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+impl RecordFacts {
+    /// The common fields; everything else empty.
+    fn common(
+        id: &str,
+        creation_time: &str,
+        operation: &str,
+        record_type: i64,
+        workload: &str,
+        user_id: &str,
+    ) -> Self {
+        RecordFacts {
+            id: id.to_string(),
+            creation_time: creation_time.to_string(),
+            operation: Some(operation.to_string()),
+            record_type: Some(record_type),
+            workload: Some(workload.to_string()),
+            user_id: Some(user_id.to_string()),
+            ..RecordFacts::default()
+        }
+    }
+}
+
 impl Record {
     /// Must agree with [`facts_from_value`] on the serialized record; a test
     /// checks that for every generated record.
     pub fn facts(&self) -> RecordFacts {
         match self {
             Record::PowerPlatformLaunch(r) => RecordFacts {
-                id: r.id.clone(),
-                creation_time: r.creation_time.clone(),
-                operation: Some(r.operation.to_string()),
-                record_type: Some(r.record_type),
-                workload: Some(r.workload.to_string()),
-                user_id: Some(r.user_id.clone()),
                 app_id: owned(property(&r.property_collection, PROP_APP_ID)),
                 app_display_name: owned(property(&r.property_collection, PROP_APP_DISPLAY_NAME)),
                 environment_id: Some(r.environment_id.clone()),
-                flow_id: None,
+                environment_name: owned(property(&r.property_collection, PROP_ENVIRONMENT_NAME)),
+                ..RecordFacts::common(
+                    &r.id,
+                    &r.creation_time,
+                    r.operation,
+                    r.record_type,
+                    r.workload,
+                    &r.user_id,
+                )
             },
             Record::PowerPlatformAppEvent(r) => RecordFacts {
-                id: r.id.clone(),
-                creation_time: r.creation_time.clone(),
-                operation: Some(r.operation.to_string()),
-                record_type: Some(r.record_type),
-                workload: Some(r.workload.to_string()),
-                user_id: Some(r.user_id.clone()),
                 app_id: owned(property(&r.property_collection, PROP_APP_ID)),
                 app_display_name: owned(property(&r.property_collection, PROP_APP_DISPLAY_NAME)),
                 environment_id: owned(property(&r.property_collection, PROP_ENVIRONMENT_ID)),
-                flow_id: None,
+                environment_name: owned(property(&r.property_collection, PROP_ENVIRONMENT_NAME)),
+                ..RecordFacts::common(
+                    &r.id,
+                    &r.creation_time,
+                    r.operation,
+                    r.record_type,
+                    r.workload,
+                    &r.user_id,
+                )
             },
             Record::LegacyLaunch(r) => RecordFacts {
-                id: r.id.clone(),
-                creation_time: r.creation_time.clone(),
-                operation: Some(r.operation.to_string()),
-                record_type: Some(r.record_type),
-                workload: Some(r.workload.to_string()),
-                user_id: Some(r.user_id.clone()),
                 app_id: Some(r.app_name.clone()),
                 app_display_name: Some(r.app_display_name.clone()),
                 environment_id: Some(r.environment_name.clone()),
-                flow_id: None,
+                ..RecordFacts::common(
+                    &r.id,
+                    &r.creation_time,
+                    r.operation,
+                    r.record_type,
+                    r.workload,
+                    &r.user_id,
+                )
             },
             Record::Flow(r) => RecordFacts {
-                id: r.id.clone(),
-                creation_time: r.creation_time.clone(),
-                operation: Some(r.operation.to_string()),
-                record_type: Some(r.record_type),
-                workload: Some(r.workload.to_string()),
-                user_id: Some(r.user_id.clone()),
-                app_id: None,
-                app_display_name: None,
-                environment_id: None,
+                environment_id: environment_from_url(&r.flow_details_url),
                 flow_id: flow_id_from_url(&r.flow_details_url),
+                ..RecordFacts::common(
+                    &r.id,
+                    &r.creation_time,
+                    r.operation,
+                    r.record_type,
+                    r.workload,
+                    &r.user_id,
+                )
             },
-            Record::Other(r) => RecordFacts {
-                id: r.id.clone(),
-                creation_time: r.creation_time.clone(),
-                operation: Some(r.operation.to_string()),
-                record_type: Some(r.record_type),
-                workload: Some(r.workload.to_string()),
-                user_id: Some(r.user_id.clone()),
-                app_id: None,
-                app_display_name: None,
-                environment_id: None,
-                flow_id: None,
+            Record::Copilot(r) => r.facts(),
+            Record::Bot(r) => RecordFacts {
+                environment_id: Some(r.environment_id.clone()),
+                agent_name: r.bot_name.clone(),
+                bot_id: Some(r.bot_id.clone()),
+                ..RecordFacts::common(
+                    &r.id,
+                    &r.creation_time,
+                    r.operation,
+                    r.record_type,
+                    r.workload,
+                    &r.user_id,
+                )
             },
+            Record::Other(r) => RecordFacts::common(
+                &r.id,
+                &r.creation_time,
+                r.operation,
+                r.record_type,
+                r.workload,
+                &r.user_id,
+            ),
         }
+    }
+}
+
+impl CopilotInteraction {
+    fn facts(&self) -> RecordFacts {
+        let data = &self.copilot_event_data;
+        let mut facts = RecordFacts {
+            app_host: Some(data.app_host.to_string()),
+            conversation_id: data
+                .thread_id
+                .clone()
+                .or_else(|| data.conversation_id.clone()),
+            ..RecordFacts::common(
+                &self.id,
+                &self.creation_time,
+                self.operation,
+                self.record_type,
+                self.workload,
+                &self.user_id,
+            )
+        };
+        if let Some(agent) = &self.agent {
+            (facts.environment_id, facts.bot_id) =
+                split_platform_agent_id(&agent.platform_agent_id);
+            facts.agent_id = Some(agent.agent_id.clone());
+            facts.agent_name = agent.agent_name.clone();
+            facts.agent_platform = Some(agent.agent_platform.to_string());
+            facts.platform_agent_id = Some(agent.platform_agent_id.clone());
+        }
+        facts
     }
 }
 
@@ -305,6 +494,18 @@ pub fn facts_from_value(value: &Value) -> Result<RecordFacts, MalformedReason> {
             .and_then(Value::as_str)
             .map(str::to_string)
     };
+    let event_data = |key: &str| {
+        object
+            .get("CopilotEventData")
+            .and_then(|data| data.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let platform_agent_id = text("PlatformAgentId");
+    let (platform_environment, platform_bot) = platform_agent_id
+        .as_deref()
+        .map_or((None, None), split_platform_agent_id);
+    let flow_url = text("FlowDetailsUrl");
     Ok(RecordFacts {
         id: id.to_string(),
         creation_time: creation_time.to_string(),
@@ -316,8 +517,18 @@ pub fn facts_from_value(value: &Value) -> Result<RecordFacts, MalformedReason> {
         app_display_name: from_properties(PROP_APP_DISPLAY_NAME).or_else(|| text("AppDisplayName")),
         environment_id: text("EnvironmentId")
             .or_else(|| from_properties(PROP_ENVIRONMENT_ID))
-            .or_else(|| text("EnvironmentName")),
-        flow_id: text("FlowDetailsUrl").and_then(|url| flow_id_from_url(&url)),
+            .or_else(|| text("EnvironmentName"))
+            .or_else(|| flow_url.as_deref().and_then(environment_from_url))
+            .or(platform_environment),
+        environment_name: from_properties(PROP_ENVIRONMENT_NAME),
+        flow_id: flow_url.as_deref().and_then(flow_id_from_url),
+        agent_id: text("AgentId"),
+        agent_name: text("AgentName").or_else(|| text("BotName")),
+        agent_platform: text("AgentPlatform"),
+        platform_agent_id,
+        bot_id: text("BotId").or(platform_bot),
+        app_host: event_data("AppHost"),
+        conversation_id: event_data("ThreadId").or_else(|| event_data("ConversationId")),
     })
 }
 
@@ -351,6 +562,52 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn agent_and_environment_facts_fall_back_in_order() {
+        let facts = |value: Value| facts_from_value(&value).unwrap();
+        let interaction = facts(serde_json::json!({
+            "Id": "a", "CreationTime": "2026-05-19T13:17:34", "AgentId": "CopilotStudio.Custom.cr3f1_x",
+            "AgentPlatform": "CopilotStudio", "PlatformAgentId": "Default-7d2b_5b1e-bot",
+            "CopilotEventData": {"AppHost": "Teams", "ConversationId": "c-1"},
+        }));
+        assert_eq!(interaction.environment_id.as_deref(), Some("Default-7d2b"));
+        assert_eq!(interaction.bot_id.as_deref(), Some("5b1e-bot"));
+        assert_eq!(interaction.conversation_id.as_deref(), Some("c-1"));
+        assert_eq!(interaction.app_host.as_deref(), Some("Teams"));
+        assert_eq!(interaction.agent_name, None);
+        let thread = facts(serde_json::json!({
+            "Id": "a", "CreationTime": "2026-05-19T13:17:34", "AgentName": "Agent", "BotName": "Bot",
+            "PlatformAgentId": "no-underscore", "BotId": "b",
+            "CopilotEventData": {"ThreadId": "t-1", "ConversationId": "c-1"},
+        }));
+        assert_eq!(thread.conversation_id.as_deref(), Some("t-1"));
+        assert_eq!(thread.agent_name.as_deref(), Some("Agent"));
+        assert_eq!(
+            (thread.environment_id, thread.bot_id.as_deref()),
+            (None, Some("b"))
+        );
+        let bot = facts(serde_json::json!({
+            "Id": "a", "CreationTime": "2026-05-19T13:17:34", "BotName": "Bot",
+            "PlatformAgentId": "env_bot", "EnvironmentId": "env-top",
+        }));
+        assert_eq!(bot.agent_name.as_deref(), Some("Bot"));
+        assert_eq!(bot.environment_id.as_deref(), Some("env-top"));
+        let flow = facts(serde_json::json!({
+            "Id": "a", "CreationTime": "2026-05-19T13:17:34",
+            "FlowDetailsUrl": "https://make.powerautomate.com/environments/Default-7d2b/flows/cafdd23a-bba6-4b36-b1a0-161891166863/details",
+        }));
+        assert_eq!(flow.environment_id.as_deref(), Some("Default-7d2b"));
+        assert_eq!(
+            flow.flow_id.as_deref(),
+            Some("cafdd23a-bba6-4b36-b1a0-161891166863")
+        );
+        let named = facts(serde_json::json!({
+            "Id": "a", "CreationTime": "2026-05-19T13:17:34",
+            "PropertyCollection": [{"Name": PROP_ENVIRONMENT_NAME, "Value": "HR \"Prod\""}],
+        }));
+        assert_eq!(named.environment_name.as_deref(), Some("HR \"Prod\""));
     }
 
     #[test]

@@ -27,6 +27,9 @@ pub(crate) enum BodySource {
 }
 
 /// What the truth knows about one item of a blob.
+// Nearly every item is a record, so boxing the large variant would cost an allocation per
+// record and save nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub(crate) enum ItemFacts {
     Record(RecordFacts),

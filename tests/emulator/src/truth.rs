@@ -43,11 +43,40 @@ pub struct TruthRecord {
     /// For Power Apps events: `PropertyCollection` `...power_app.id`, else `AppName`.
     pub app_id: Option<String>,
     pub app_display_name: Option<String>,
+    /// `EnvironmentId`, else `PropertyCollection` `...environment.id`, else `EnvironmentName`,
+    /// else the segment after `/environments/` in `FlowDetailsUrl`, else the part of
+    /// `PlatformAgentId` before its last `_`.
     pub environment_id: Option<String>,
     /// For flow events: the GUID in `FlowDetailsUrl`.
     pub flow_id: Option<String>,
     /// Every blob holding the record; more than one for a re-delivery.
     pub blobs: Vec<TruthBlobRef>,
+    // The fields below came later: absent in an older emulator's truth (hence `default`),
+    // and left out when empty so that a big tenant's truth does not grow by their nulls.
+    /// `PropertyCollection` `...environment.name`: the environment's display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment_name: Option<String>,
+    /// Top-level `AgentId` (a Copilot agent's own id, not its bot's GUID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    /// `AgentName`, else `BotName`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_name: Option<String>,
+    /// `AgentPlatform`, e.g. `CopilotStudio`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_platform: Option<String>,
+    /// `PlatformAgentId`: `{environment id}_{bot id}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform_agent_id: Option<String>,
+    /// `BotId`, else the part of `PlatformAgentId` after its last `_`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot_id: Option<String>,
+    /// `CopilotEventData.AppHost`: `Copilot Studio`, `Teams`, `Word`...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_host: Option<String>,
+    /// `CopilotEventData.ThreadId`, else `CopilotEventData.ConversationId`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<String>,
 }
 
 impl TruthRecord {
@@ -264,6 +293,14 @@ impl Gathered {
             environment_id: f.environment_id.clone(),
             flow_id: f.flow_id.clone(),
             blobs: vec![reference.clone()],
+            environment_name: f.environment_name.clone(),
+            agent_id: f.agent_id.clone(),
+            agent_name: f.agent_name.clone(),
+            agent_platform: f.agent_platform.clone(),
+            platform_agent_id: f.platform_agent_id.clone(),
+            bot_id: f.bot_id.clone(),
+            app_host: f.app_host.clone(),
+            conversation_id: f.conversation_id.clone(),
         });
     }
 }
@@ -331,4 +368,38 @@ fn id_hash(id: &str) -> u128 {
         hasher.finish()
     };
     (u128::from(half(0)) << 64) | u128::from(half(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_older_truth_record_still_reads_and_empty_new_fields_stay_out() {
+        let older = serde_json::json!({
+            "id": "a", "creation_time": "2026-05-19T13:17:34", "operation": "EditFlow",
+            "record_type": 30, "workload": "MicrosoftFlow", "content_type": "Audit.General",
+            "user_id": null, "app_id": null, "app_display_name": null, "environment_id": null,
+            "flow_id": null, "blobs": [],
+        });
+        let record: TruthRecord = serde_json::from_value(older.clone()).unwrap();
+        assert_eq!(
+            (
+                record.agent_id.as_deref(),
+                record.conversation_id.as_deref()
+            ),
+            (None, None)
+        );
+        assert_eq!(serde_json::to_value(&record).unwrap(), older);
+        let agent = TruthRecord {
+            agent_id: Some("CopilotStudio.Custom.cr3f1_helpdeskAgent".to_string()),
+            ..record
+        };
+        let value = serde_json::to_value(&agent).unwrap();
+        assert_eq!(
+            value["agent_id"],
+            "CopilotStudio.Custom.cr3f1_helpdeskAgent"
+        );
+        assert_eq!(serde_json::from_value::<TruthRecord>(value).unwrap(), agent);
+    }
 }

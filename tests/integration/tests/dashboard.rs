@@ -10,7 +10,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use audit_core::report::html::{HtmlOptions, render};
-use audit_core::report::{AppUsage, DayUsage, DeletedApp, InactiveApp, Report, Totals};
+use audit_core::report::{AppUsage, Dashboard, DayUsage, DeletedApp, InactiveApp, Report, Totals};
 use common::Fixture;
 use integration_tests::{function_binary, invoke, repo_root, with_vars, without_vars};
 use o365_emulator::{ContentType, EmulatorConfig, GeneratorConfig};
@@ -201,6 +201,7 @@ async fn the_dashboard_in_headless_chromium_shows_exactly_the_json_reports_numbe
     assert_clean(&seen);
     let dom = &seen["dom"];
     assert_eq!(dom["range"], json!({"from": from, "to": to}));
+    views_on_the_page(&fx, dom, &from, &to).await;
 
     let totals = &report["totals"];
     for (shown_as, field) in [
@@ -325,6 +326,9 @@ fn large_report() -> Report {
             launches: 10_000_000 / (i + 1),
             unique_users: 5_000 / (i + 1) + 1,
             last_launched: Some("2026-11-24T12:34:56Z".into()),
+            environment_id: Some("default-contoso".into()),
+            environment_name: Some(AWKWARD_NAMES[i as usize % 4].to_string()),
+            production: i < 100,
             deleted: i % 97 == 0,
             deleted_at: (i % 97 == 0).then(|| "2026-11-20T08:00:00Z".into()),
             by_day: None,
@@ -333,6 +337,7 @@ fn large_report() -> Report {
     Report {
         from: days[0].day.clone(),
         to: days[365].day.clone(),
+        environment_id: None,
         totals: Totals {
             launches: apps.iter().map(|a| a.launches).sum(),
             unique_users: 5_000,
@@ -358,10 +363,109 @@ fn large_report() -> Report {
     }
 }
 
+/// Each view's section lists the first `TOP` rows of that view's JSON, with its numbers.
+async fn views_on_the_page(fx: &Fixture, dom: &Value, from: &str, to: &str) {
+    let view = |name: &str| json!({"from": from, "to": to, "view": name, "top": TOP});
+    let environments = invoke(REPORT, &fx.env, &view("environments"))
+        .await
+        .ok()
+        .clone();
+    let users = invoke(REPORT, &fx.env, &view("users")).await.ok().clone();
+    let agents = invoke(REPORT, &fx.env, &view("agents")).await.ok().clone();
+    let flows = invoke(REPORT, &fx.env, &view("flows")).await.ok().clone();
+    let cases = [
+        (
+            "environments",
+            &environments["environments"],
+            "environmentId",
+            "environment_id",
+            &[
+                ("launches", "launches"),
+                ("uniqueUsers", "unique_users"),
+                ("activeApps", "active_apps"),
+            ][..],
+        ),
+        (
+            "top_launchers",
+            &users["users"],
+            "user",
+            "user",
+            &[("launches", "launches"), ("apps", "apps")][..],
+        ),
+        (
+            "agents",
+            &agents["agents"],
+            "agentId",
+            "agent_id",
+            &[
+                ("interactions", "interactions"),
+                ("conversations", "conversations"),
+                ("uniqueUsers", "unique_users"),
+            ][..],
+        ),
+        (
+            "flows",
+            &flows["flows"],
+            "flowId",
+            "flow_id",
+            &[("edits", "edits")][..],
+        ),
+    ];
+    for (section, json_rows, id_attr, id_field, numbers) in cases {
+        let json_rows = json_rows.as_array().unwrap();
+        assert!(
+            !json_rows.is_empty(),
+            "the tenant should fill the {section} section"
+        );
+        let rows = dom[section].as_array().unwrap();
+        assert_eq!(rows.len(), json_rows.len().min(TOP), "{section}");
+        for (row, expected) in rows.iter().zip(json_rows) {
+            let id = expected[id_field].as_str().unwrap_or("");
+            assert_eq!(row[id_attr].as_str().unwrap(), id, "{section}");
+            for (attr, field) in numbers {
+                assert_eq!(
+                    u(&row[*attr]),
+                    u(&expected[*field]),
+                    "{section} {id} {field}"
+                );
+            }
+        }
+    }
+    for (row, expected) in dom["agents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(agents["agents"].as_array().unwrap())
+    {
+        assert_eq!(
+            row["deleted"].as_str().unwrap(),
+            expected["deleted"].to_string()
+        );
+    }
+    for (row, expected) in dom["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(flows["flows"].as_array().unwrap())
+    {
+        assert_eq!(
+            u(&row["makers"]),
+            expected["makers"].as_array().unwrap().len() as u64
+        );
+        assert_eq!(
+            row["deleted"].as_str().unwrap(),
+            expected["deleted"].to_string()
+        );
+    }
+}
+
 #[tokio::test]
 async fn five_thousand_apps_stay_readable_and_render_within_a_second() {
     let report = large_report();
-    let page = render(&report, &HtmlOptions::default());
+    let page = render(
+        &Dashboard::apps_only(report.clone()),
+        &HtmlOptions::default(),
+    );
     let dir = artifacts();
     let path = dir.join("dashboard-5000-apps.html");
     std::fs::write(&path, &page).unwrap();

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use audit_core::store::{
-    AppDay, Contribution, DayPart, Journal, JournalCount, KeyLocks, LedgerEntry, LedgerStatus,
-    Store, Written, event_items,
+    Journal, JournalCount, JournalUser, KeyLocks, Kind, LedgerEntry, LedgerStatus, Store,
+    event_items,
 };
 use audit_records::{AuditEvent, OperationFilter, classify};
 use common::{FUNCTION, Fixture, comparable, expected_report, small_tenant};
@@ -59,33 +59,22 @@ async fn a_group_journal_applied_twice_counts_once() {
     let fx = Fixture::new(quiet_tenant()).await;
     let store = store(&fx).await;
     let count = |app: &str, launches: u64, last: &str| JournalCount {
+        kind: Kind::App,
         app_id: app.into(),
         day: "2026-11-24".into(),
         launches,
         last_launch: Some(format!("2026-11-24T{last}:00Z")),
+        users: vec![JournalUser(
+            "ana@contoso.com".into(),
+            launches,
+            Some(format!("2026-11-24T{last}:00Z")),
+        )],
     };
     let journal = |id: &str, counts: Vec<JournalCount>| Journal {
         id: id.into(),
         counts,
         ledger: Vec::new(),
     };
-    // The idempotent part first: the users.
-    let mut contribution = Contribution::default();
-    contribution.days.insert(
-        AppDay {
-            app_id: HOT_APP.into(),
-            day: "2026-11-24".into(),
-        },
-        DayPart {
-            users: BTreeSet::from(["ana@contoso.com".to_string()]),
-            ..DayPart::default()
-        },
-    );
-    store
-        .apply_sets(&contribution, &Written::default())
-        .await
-        .unwrap();
-
     let first = journal("g1", vec![count(HOT_APP, 3, "10:00")]);
     store.write_journal(&first).await.unwrap();
     let applied = store.apply_counts(&first).await.unwrap();
@@ -105,9 +94,9 @@ async fn a_group_journal_applied_twice_counts_once() {
     );
     assert_eq!(
         store.unfinished_journals().await.unwrap(),
-        std::slice::from_ref(&first)
+        [(first.clone(), 1)]
     );
-    store.delete_journal("g1").await.unwrap();
+    store.delete_journal("g1", 1).await.unwrap();
     assert!(store.unfinished_journals().await.unwrap().is_empty());
 
     // Later groups: a newer last launch rides with its count, an older one leaves it alone.
@@ -119,14 +108,83 @@ async fn a_group_journal_applied_twice_counts_once() {
         assert_eq!((applied.counted, applied.already_counted), (1, 0), "{id}");
     }
 
-    let hot = store.app_day_summary("2026-11-24", HOT_APP).await.unwrap();
+    let hot = store
+        .subject_day_summary(Kind::App, "2026-11-24", HOT_APP)
+        .await
+        .unwrap();
     assert_eq!(hot.len(), 1);
-    assert_eq!(hot[0].launches, 5);
-    assert_eq!(hot[0].users.len(), 1);
-    assert_eq!(hot[0].last_launch.as_deref(), Some("2026-11-24T11:00:00Z"));
-    let all = store.day_summaries("2026-11-24").await.unwrap();
-    let launches: Vec<u64> = all.iter().map(|s| s.launches).collect();
+    assert_eq!(hot[0].count, 5);
+    assert_eq!(hot[0].last.as_deref(), Some("2026-11-24T11:00:00Z"));
+    // The user item counts the same way, once per group.
+    let ana = &hot[0].users["ana@contoso.com"];
+    assert_eq!(
+        (ana.count, ana.last.as_deref()),
+        (5, Some("2026-11-24T11:00:00Z"))
+    );
+    let all = store.day_summaries(Kind::App, "2026-11-24").await.unwrap();
+    let launches: Vec<u64> = all.iter().map(|s| s.count).collect();
     assert_eq!(launches, [5, 1]);
+}
+
+/// A group too large for one journal item is written in parts, read back whole, and deleted
+/// part by part; a journal whose writing was cut off (a part missing) is dropped, not applied.
+#[tokio::test]
+async fn a_large_journal_goes_in_parts_and_a_cut_off_one_is_dropped() {
+    let fx = Fixture::new(quiet_tenant()).await;
+    let store = store(&fx).await;
+    // Users with random-looking names compress badly: a few MB of them take several parts.
+    let users: Vec<JournalUser> = (0..40_000u64)
+        .map(|i| {
+            let noise = (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7) % 1_000_000_007;
+            JournalUser(format!("u{i}-{noise:x}@contoso.com"), 1, None)
+        })
+        .collect();
+    let journal = Journal {
+        id: "big".into(),
+        counts: vec![JournalCount {
+            kind: Kind::Agent,
+            app_id: "agent-1".into(),
+            day: "2026-11-24".into(),
+            launches: users.len() as u64,
+            last_launch: None,
+            users,
+        }],
+        ledger: Vec::new(),
+    };
+    let parts = store.write_journal(&journal).await.unwrap();
+    assert!(parts > 1, "{parts} part(s)");
+    assert_eq!(
+        store.unfinished_journals().await.unwrap(),
+        [(journal.clone(), parts)]
+    );
+    store.delete_journal("big", parts).await.unwrap();
+    assert!(store.unfinished_journals().await.unwrap().is_empty());
+
+    // Cut off: all parts but the last written.
+    store.write_journal(&journal).await.unwrap();
+    let client = aws_sdk_dynamodb::Client::new(&fx.moto.sdk_config().await);
+    client
+        .delete_item()
+        .table_name(&fx.tables.state)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("JOURNAL".into()),
+        )
+        .key(
+            "sk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("big#part{:04}", parts - 1)),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        store.unfinished_journals().await.unwrap().is_empty(),
+        "dropped, not applied"
+    );
+    assert!(
+        store.unfinished_journals().await.unwrap().is_empty(),
+        "and its parts deleted"
+    );
 }
 
 /// A run that finds a group's journal (its writer was killed after writing it) finishes it
@@ -139,10 +197,12 @@ async fn a_run_finishes_a_group_left_unfinished_first() {
     let journal = Journal {
         id: "0-left-over".into(),
         counts: vec![JournalCount {
+            kind: Kind::App,
             app_id: COLD_APP.into(),
             day: "2026-11-24".into(),
             launches: 7,
             last_launch: Some("2026-11-24T10:00:00Z".into()),
+            users: Vec::new(),
         }],
         ledger: vec![LedgerEntry {
             content_type: "Audit.General".into(),
@@ -162,9 +222,12 @@ async fn a_run_finishes_a_group_left_unfinished_first() {
     for _ in 0..2 {
         let summary = fx.sync_ok().await;
         assert_eq!(summary["complete"], json!(true), "{summary}");
-        let cold = store.app_day_summary("2026-11-24", COLD_APP).await.unwrap();
-        assert_eq!(cold[0].launches, 7);
-        assert_eq!(cold[0].last_launch.as_deref(), Some("2026-11-24T10:00:00Z"));
+        let cold = store
+            .subject_day_summary(Kind::App, "2026-11-24", COLD_APP)
+            .await
+            .unwrap();
+        assert_eq!(cold[0].count, 7);
+        assert_eq!(cold[0].last.as_deref(), Some("2026-11-24T10:00:00Z"));
         assert!(store.unfinished_journals().await.unwrap().is_empty());
         let settled = store
             .settled_among("Audit.General", &[(created, "left-over-blob")])

@@ -1,45 +1,78 @@
-//! The report from what the store holds: each day's per-app summaries and every app's facts,
-//! tallied into per-day totals, app rows, inactive apps and deleted apps.
+//! The apps report from what the store holds: each day's per-app summaries and every app's
+//! facts, tallied into per-day totals, app rows, inactive apps and deleted apps.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use time::Date;
 
 use super::clock::day_part;
+use super::view::environments::name_of;
+use super::view::{KindReads, in_environment, live_deletion};
 use super::{AppUsage, DayUsage, DeletedApp, InactiveApp, Report, ReportRequest, Totals};
-use crate::store::{AppMeta, DaySummary};
+use crate::store::{DaySummary, SubjectFacts};
 
-/// The report from what was read: the summaries of each day of the range, in order, and every
-/// app's facts.
+/// The CoE Starter Kit's production bar: an app launched this often in one month...
+pub const PRODUCTION_LAUNCHES: u64 = 50;
+/// ... or by this many distinct users in one month.
+pub const PRODUCTION_USERS: u64 = 5;
+
+/// The apps report from what was read: the apps' summaries of each day of the range, every
+/// app's facts, and the environment names.
 pub(super) fn assemble(
     request: &ReportRequest,
-    per_day: Vec<Vec<DaySummary>>,
-    metas: Vec<AppMeta>,
+    reads: &KindReads,
+    names: &BTreeMap<String, String>,
 ) -> Report {
-    let metas: BTreeMap<String, AppMeta> =
-        metas.into_iter().map(|m| (m.app_id.clone(), m)).collect();
-    let tally = Tally::of(request.days().zip(per_day));
-    let apps = app_usage(tally.apps, &metas, request.by_day);
+    let days = request.days().zip(reads.days.iter().map(|day| {
+        day.iter()
+            .filter(|s| in_environment(request, reads.facts.get(&s.id)))
+            .collect::<Vec<_>>()
+    }));
+    let tally = Tally::of(days);
+    let apps = app_usage(tally.apps, &reads.facts, names, request.by_day);
     let totals = Totals {
         launches: apps.iter().map(|a| a.launches).sum(),
         unique_users: tally.users.len() as u64,
         apps: apps.len() as u64,
     };
     let (from, to) = (request.from.to_string(), request.to.to_string());
-    let wanted: Vec<&AppMeta> = metas
+    let wanted: Vec<Meta> = reads
+        .facts
         .values()
-        .filter(|meta| request.app_id.as_ref().is_none_or(|id| *id == meta.app_id))
+        .filter(|f| request.app_id.as_ref().is_none_or(|id| *id == f.id))
+        .filter(|f| in_environment(request, Some(f)))
+        .map(Meta::of)
         .collect();
     let inactive_apps = inactive_apps(&wanted, &apps, &from);
     let deleted_apps = deleted_apps(&wanted, &from, &to);
     Report {
         from,
         to,
+        environment_id: request.environment_id.clone(),
         apps,
         totals,
         days: tally.days,
         inactive_apps,
         deleted_apps,
+    }
+}
+
+/// An app's facts as the report uses them.
+struct Meta<'a> {
+    app_id: &'a str,
+    app_name: Option<&'a String>,
+    last_launched: Option<&'a String>,
+    deleted_at: Option<String>,
+}
+
+impl<'a> Meta<'a> {
+    fn of(facts: &'a SubjectFacts) -> Meta<'a> {
+        Meta {
+            app_id: &facts.id,
+            app_name: facts.name.as_ref(),
+            last_launched: facts.last.as_ref(),
+            deleted_at: live_deletion(facts.deleted_at.as_deref(), facts.last.as_deref()),
+        }
     }
 }
 
@@ -58,10 +91,12 @@ struct AppTally {
     launches: u64,
     users: BTreeSet<String>,
     by_day: Vec<DayUsage>,
+    /// By month (`YYYY-MM`): launches and distinct users, for the production bar.
+    months: BTreeMap<String, (u64, BTreeSet<String>)>,
 }
 
 impl Tally {
-    fn of(days: impl Iterator<Item = (Date, Vec<DaySummary>)>) -> Tally {
+    fn of<'a>(days: impl Iterator<Item = (Date, Vec<&'a DaySummary>)>) -> Tally {
         let mut tally = Tally::default();
         for (day, summaries) in days {
             tally.add_day(day, summaries);
@@ -70,14 +105,14 @@ impl Tally {
     }
 
     /// A day with no summaries still gets its row of zeros, so charts show the gap.
-    fn add_day(&mut self, day: Date, summaries: Vec<DaySummary>) {
+    fn add_day(&mut self, day: Date, summaries: Vec<&DaySummary>) {
         let mut launches = 0;
         let mut users = BTreeSet::new();
         for summary in summaries {
-            launches += summary.launches;
-            users.extend(summary.users.iter().cloned());
+            launches += summary.count;
+            users.extend(summary.users.keys().cloned());
             self.apps
-                .entry(summary.app_id.clone())
+                .entry(summary.id.clone())
                 .or_default()
                 .add(summary);
         }
@@ -91,33 +126,54 @@ impl Tally {
 }
 
 impl AppTally {
-    fn add(&mut self, summary: DaySummary) {
-        self.launches += summary.launches;
+    fn add(&mut self, summary: &DaySummary) {
+        self.launches += summary.count;
         self.by_day.push(DayUsage {
-            day: summary.day,
-            launches: summary.launches,
+            day: summary.day.clone(),
+            launches: summary.count,
             unique_users: summary.users.len() as u64,
         });
-        self.users.extend(summary.users);
+        self.users.extend(summary.users.keys().cloned());
+        let month = self
+            .months
+            .entry(summary.day.get(..7).unwrap_or_default().to_string())
+            .or_default();
+        month.0 += summary.count;
+        month.1.extend(summary.users.keys().cloned());
+    }
+
+    /// The CoE's bar: 50 launches or 5 distinct users in one calendar month (UTC), counting the
+    /// days of the month that the range covers.
+    fn production(&self) -> bool {
+        self.months.values().any(|(launches, users)| {
+            *launches >= PRODUCTION_LAUNCHES || users.len() as u64 >= PRODUCTION_USERS
+        })
     }
 }
 
 /// A row per app launched in the range, most launches first.
 fn app_usage(
     apps: BTreeMap<String, AppTally>,
-    metas: &BTreeMap<String, AppMeta>,
+    facts: &BTreeMap<String, SubjectFacts>,
+    names: &BTreeMap<String, String>,
     by_day: bool,
 ) -> Vec<AppUsage> {
     let mut usage: Vec<AppUsage> = apps
         .into_iter()
         .filter(|(_, tally)| tally.launches > 0)
         .map(|(app_id, tally)| {
-            let meta = metas.get(&app_id);
+            let facts = facts.get(&app_id);
+            let deleted_at =
+                facts.and_then(|f| live_deletion(f.deleted_at.as_deref(), f.last.as_deref()));
+            let environment_id = facts.and_then(|f| f.environment_id.clone());
             AppUsage {
-                app_name: meta.and_then(|m| m.app_name.clone()),
-                last_launched: meta.and_then(|m| m.last_launched.clone()),
-                deleted: meta.is_some_and(|m| m.deleted_at.is_some()),
-                deleted_at: meta.and_then(|m| m.deleted_at.clone()),
+                app_name: facts.and_then(|f| f.name.clone()),
+                last_launched: facts.and_then(|f| f.last.clone()),
+                deleted: deleted_at.is_some(),
+                deleted_at,
+                environment_name: environment_id.as_deref().and_then(|e| name_of(names, e)),
+                environment_id,
+                production: tally.production(),
                 launches: tally.launches,
                 unique_users: tally.users.len() as u64,
                 by_day: by_day.then_some(tally.by_day),
@@ -137,16 +193,16 @@ fn app_usage(
 ///
 /// Deleted apps are already cleaned up, so they are not clean-up candidates. An app whose last
 /// launch is after the range may or may not have been launched before it: not listed.
-fn inactive_apps(metas: &[&AppMeta], active: &[AppUsage], from: &str) -> Vec<InactiveApp> {
+fn inactive_apps(metas: &[Meta], active: &[AppUsage], from: &str) -> Vec<InactiveApp> {
     let active: BTreeSet<&str> = active.iter().map(|a| a.app_id.as_str()).collect();
     let mut inactive: Vec<InactiveApp> = metas
         .iter()
-        .filter(|m| m.deleted_at.is_none() && !active.contains(m.app_id.as_str()))
+        .filter(|m| m.deleted_at.is_none() && !active.contains(m.app_id))
         .filter_map(|m| {
-            let last = m.last_launched.as_ref()?;
+            let last = m.last_launched?;
             (day_part(last) < from).then(|| InactiveApp {
-                app_id: m.app_id.clone(),
-                app_name: m.app_name.clone(),
+                app_id: m.app_id.to_string(),
+                app_name: m.app_name.cloned(),
                 last_launched: last.clone(),
             })
         })
@@ -160,17 +216,17 @@ fn inactive_apps(metas: &[&AppMeta], active: &[AppUsage], from: &str) -> Vec<Ina
 }
 
 /// Apps deleted on a day from `from` to `to`, newest deletion first.
-fn deleted_apps(metas: &[&AppMeta], from: &str, to: &str) -> Vec<DeletedApp> {
+fn deleted_apps(metas: &[Meta], from: &str, to: &str) -> Vec<DeletedApp> {
     let mut deleted: Vec<DeletedApp> = metas
         .iter()
         .filter_map(|m| {
             let at = m.deleted_at.as_ref()?;
             let day = day_part(at);
             (from <= day && day <= to).then(|| DeletedApp {
-                app_id: m.app_id.clone(),
-                app_name: m.app_name.clone(),
+                app_id: m.app_id.to_string(),
+                app_name: m.app_name.cloned(),
                 deleted_at: at.clone(),
-                last_launched: m.last_launched.clone(),
+                last_launched: m.last_launched.cloned(),
             })
         })
         .collect();
@@ -186,6 +242,7 @@ fn deleted_apps(metas: &[&AppMeta], from: &str, to: &str) -> Vec<DeletedApp> {
 mod tests {
     use super::*;
     use crate::report::{ReportEvent, Totals};
+    use crate::store::{Kind, UserDay};
     use time::macros::date;
 
     const TODAY: Date = date!(2026 - 11 - 24);
@@ -202,20 +259,33 @@ mod tests {
 
     fn summary(app: &str, day: &str, launches: u64, users: &[&str]) -> DaySummary {
         DaySummary {
-            app_id: app.into(),
+            kind: Kind::App,
+            id: app.into(),
             day: day.into(),
-            launches,
-            users: users.iter().map(|u| u.to_string()).collect(),
-            last_launch: None,
+            count: launches,
+            users: users
+                .iter()
+                .map(|u| (u.to_string(), UserDay::default()))
+                .collect(),
+            ..DaySummary::default()
         }
     }
 
-    fn meta(app: &str, last: Option<&str>, deleted: Option<&str>) -> AppMeta {
-        AppMeta {
-            app_id: app.into(),
-            app_name: Some(format!("{app} name")),
-            last_launched: last.map(str::to_string),
+    fn meta(app: &str, last: Option<&str>, deleted: Option<&str>) -> SubjectFacts {
+        SubjectFacts {
+            kind: Kind::App,
+            id: app.into(),
+            name: Some(format!("{app} name")),
+            last: last.map(str::to_string),
             deleted_at: deleted.map(str::to_string),
+            ..SubjectFacts::default()
+        }
+    }
+
+    fn reads(days: Vec<Vec<DaySummary>>, facts: Vec<SubjectFacts>) -> KindReads {
+        KindReads {
+            days,
+            facts: facts.into_iter().map(|f| (f.id.clone(), f)).collect(),
         }
     }
 
@@ -257,7 +327,7 @@ mod tests {
             // Never launched (a deletion seen, nothing else), deleted in the range.
             meta("never", None, Some("2026-11-12T23:59:59Z")),
         ];
-        let report = assemble(&request, per_day, metas);
+        let report = assemble(&request, &reads(per_day, metas), &BTreeMap::new());
         assert_eq!(
             report.days,
             vec![
@@ -311,11 +381,14 @@ mod tests {
         let one = asking(Some("2026-11-10"), Some("2026-11-12"), Some("old"));
         let report = assemble(
             &one,
-            vec![vec![], vec![], vec![]],
-            vec![
-                meta("old", Some("2026-10-01T00:00:00Z"), None),
-                meta("b", None, Some("2026-11-11T00:00:00Z")),
-            ],
+            &reads(
+                vec![vec![], vec![], vec![]],
+                vec![
+                    meta("old", Some("2026-10-01T00:00:00Z"), None),
+                    meta("b", None, Some("2026-11-11T00:00:00Z")),
+                ],
+            ),
+            &BTreeMap::new(),
         );
         assert_eq!(report.inactive_apps.len(), 1);
         assert!(report.deleted_apps.is_empty());

@@ -28,6 +28,16 @@ pub struct AppUsage {
     pub unique_users: u64,
     /// The newest launch ever stored, in or out of the range.
     pub last_launched: Option<String>,
+    /// The app's environment, from its newest record that named one.
+    #[serde(default)]
+    pub environment_id: Option<String>,
+    /// That environment's newest display name seen in launch records.
+    #[serde(default)]
+    pub environment_name: Option<String>,
+    /// Past the CoE Starter Kit's production bar: 50 launches or 5 distinct users in one
+    /// calendar month (UTC) of the range.
+    #[serde(default)]
+    pub production: bool,
     /// Whether a `DeletePowerApp` event is stored for the app, at any time.
     pub deleted: bool,
     /// When the app was deleted (its newest `DeletePowerApp`), `YYYY-MM-DDTHH:MM:SSZ`; left out
@@ -81,6 +91,9 @@ pub struct Report {
     pub from: String,
     /// The last day, `YYYY-MM-DD` (UTC), included.
     pub to: String,
+    /// The one environment asked for, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment_id: Option<String>,
     /// Every app launched in the range (only the one asked for, with `app_id`), most launches
     /// first.
     pub apps: Vec<AppUsage>,

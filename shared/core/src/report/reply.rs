@@ -5,15 +5,29 @@ use audit_records::{UtcStyle, format_utc};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::Report;
 use super::publish::{PublishError, Published, Publisher};
-use super::{Report, ReportRequest, Totals, html};
+use super::{
+    AgentsReport, Answer, Dashboard, EnvironmentsReport, FlowsReport, ReportRequest, Totals,
+    UserAppsReport, UsersReport, html,
+};
 
 /// The reply of `audit-report`, by the format asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Reply {
-    /// `"format": "json"`: the report itself.
+    /// `"format": "json"`: the apps report itself.
     Report(Report),
+    /// `"view": "environments"`.
+    Environments(EnvironmentsReport),
+    /// `"view": "users"`.
+    Users(UsersReport),
+    /// `"view": "users"` with `"user"`.
+    UserApps(UserAppsReport),
+    /// `"view": "agents"`.
+    Agents(AgentsReport),
+    /// `"view": "flows"`.
+    Flows(FlowsReport),
     /// `"format": "html"`: the page.
     Page(PageReply),
     /// `"publish": true`: where the page is and how to read it.
@@ -52,10 +66,23 @@ pub struct PublishedReply {
     pub published: Published,
 }
 
+impl From<Answer> for Reply {
+    fn from(answer: Answer) -> Reply {
+        match answer {
+            Answer::Apps(report) => Reply::Report(report),
+            Answer::Environments(view) => Reply::Environments(view),
+            Answer::Users(view) => Reply::Users(view),
+            Answer::UserApps(view) => Reply::UserApps(view),
+            Answer::Agents(view) => Reply::Agents(view),
+            Answer::Flows(view) => Reply::Flows(view),
+        }
+    }
+}
+
 /// The page for `request`, stamped with when it was made.
-pub fn page(request: &ReportRequest, report: &Report, now: OffsetDateTime) -> String {
+pub fn page(request: &ReportRequest, dashboard: &Dashboard, now: OffsetDateTime) -> String {
     html::render(
-        report,
+        dashboard,
         &html::HtmlOptions {
             top: request.top,
             generated_at: Some(format_utc(now, UtcStyle::Seconds)),
@@ -64,13 +91,14 @@ pub fn page(request: &ReportRequest, report: &Report, now: OffsetDateTime) -> St
 }
 
 /// The page reply.
-pub fn html_reply(request: &ReportRequest, report: &Report, now: OffsetDateTime) -> Reply {
+pub fn html_reply(request: &ReportRequest, dashboard: &Dashboard, now: OffsetDateTime) -> Reply {
+    let report = &dashboard.apps;
     Reply::Page(PageReply {
         format: "html",
         from: report.from.clone(),
         to: report.to.clone(),
         totals: report.totals.clone(),
-        html: page(request, report, now),
+        html: page(request, dashboard, now),
     })
 }
 
@@ -78,14 +106,15 @@ pub fn html_reply(request: &ReportRequest, report: &Report, now: OffsetDateTime)
 pub async fn publish_reply(
     publisher: &Publisher,
     request: &ReportRequest,
-    report: &Report,
+    dashboard: &Dashboard,
     now: OffsetDateTime,
 ) -> Result<Reply, PublishError> {
+    let report = &dashboard.apps;
     let key = publisher
         .config
         .key(&report.from, &report.to, request.app_id.as_deref());
     let published = publisher
-        .publish(&key, page(request, report, now), now)
+        .publish(&key, page(request, dashboard, now), now)
         .await?;
     Ok(Reply::Published(PublishedReply {
         format: "html",

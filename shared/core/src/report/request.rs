@@ -23,6 +23,43 @@ pub enum Format {
     Html,
 }
 
+/// Which question the report answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    /// Launches and unique users per app (the default).
+    #[default]
+    Apps,
+    /// Launches, unique users and active apps per environment.
+    Environments,
+    /// The people who launch most, or one person's apps.
+    Users,
+    /// Copilot Studio agents: turns, conversations, users.
+    Agents,
+    /// Flow lifecycle: created, edited, deleted, by whom.
+    Flows,
+}
+
+impl View {
+    /// The name callers use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Apps => "apps",
+            View::Environments => "environments",
+            View::Users => "users",
+            View::Agents => "agents",
+            View::Flows => "flows",
+        }
+    }
+
+    const ALL: [View; 5] = [
+        View::Apps,
+        View::Environments,
+        View::Users,
+        View::Agents,
+        View::Flows,
+    ];
+}
+
 /// A checked request: the range is ordered and within [`MAX_DAYS`], `app_id` is lower-case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportRequest {
@@ -32,6 +69,12 @@ pub struct ReportRequest {
     pub to: Date,
     /// One app only, lower-cased.
     pub app_id: Option<String>,
+    /// The view asked for.
+    pub view: View,
+    /// The users view: this person's apps (lower-cased UPN).
+    pub user: Option<String>,
+    /// One environment only (compared without letter case).
+    pub environment_id: Option<String>,
     /// Each app's days too.
     pub by_day: bool,
     /// JSON or the page.
@@ -42,13 +85,13 @@ pub struct ReportRequest {
     pub top: usize,
 }
 
-const EXPECTED: &str = r#"expected {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} (UTC days, both included; optional "app_id", "by_day", "format": "json"|"html", "publish", "top")"#;
+const EXPECTED: &str = r#"expected {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} (UTC days, both included; optional "view": "apps"|"environments"|"users"|"agents"|"flows", "environment_id", "user", "app_id", "by_day", "format": "json"|"html", "publish", "top")"#;
 
 /// What `audit-report` is invoked with; every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = r#"an object such as {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} (UTC days, both included; optional "app_id", "by_day", "format": "json"|"html", "publish", "top")"#
+    expecting = r#"an object such as {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} (UTC days, both included; optional "view": "apps"|"environments"|"users"|"agents"|"flows", "environment_id", "user", "app_id", "by_day", "format": "json"|"html", "publish", "top")"#
 )]
 pub struct ReportEvent {
     /// The first day, `YYYY-MM-DD`; default 30 days before `to`.
@@ -57,6 +100,12 @@ pub struct ReportEvent {
     pub to: Option<String>,
     /// One app only.
     pub app_id: Option<String>,
+    /// `apps` (default), `environments`, `users`, `agents` or `flows`.
+    pub view: Option<String>,
+    /// With `"view": "users"`: that person's apps.
+    pub user: Option<String>,
+    /// One environment only, in any view.
+    pub environment_id: Option<String>,
     /// Each app's days too.
     #[serde(default)]
     pub by_day: bool,
@@ -88,9 +137,32 @@ impl ReportRequest {
                 )));
             }
         };
+        let view = view(event.view.as_deref())?;
+        let trimmed = |value: Option<String>| {
+            value
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let user = trimmed(event.user).map(|u| u.to_lowercase());
+        if user.is_some() && view != View::Users {
+            return Err(RequestError(format!(
+                "\"user\" picks one person's apps in the users view: add \"view\": \"users\" \
+                 (the view asked for is \"{}\")",
+                view.as_str()
+            )));
+        }
+        if user.is_some() && format == Format::Html {
+            return Err(RequestError(
+                "\"user\" is answered as JSON or --table; the page shows the whole dashboard"
+                    .into(),
+            ));
+        }
         Ok(ReportRequest {
             from,
             to,
+            view,
+            user,
+            environment_id: trimmed(event.environment_id).map(|e| e.to_lowercase()),
             app_id: event
                 .app_id
                 .map(|id| id.trim().to_lowercase())
@@ -138,6 +210,21 @@ fn range(from: Option<&str>, to: Option<&str>, today: Date) -> Result<(Date, Dat
         )));
     }
     Ok((from, to))
+}
+
+fn view(name: Option<&str>) -> Result<View, RequestError> {
+    let Some(name) = name.map(str::trim) else {
+        return Ok(View::Apps);
+    };
+    View::ALL
+        .into_iter()
+        .find(|v| v.as_str().eq_ignore_ascii_case(name))
+        .ok_or_else(|| {
+            RequestError(format!(
+                "\"view\" is {name:?}: expected \"apps\", \"environments\", \"users\", \
+                 \"agents\" or \"flows\""
+            ))
+        })
 }
 
 fn format(format: Option<&str>, publish: bool) -> Result<Format, RequestError> {
@@ -200,11 +287,25 @@ mod tests {
             json!({"format": "json", "publish": true}),
             json!({"top": 0}),
             json!({"top": 1001}),
+            json!({"view": "people"}),
+            json!({"user": "ana@contoso.com"}),
+            json!({"view": "users", "user": "ana", "format": "html"}),
         ] {
             assert!(parse(bad.clone()).is_err(), "{bad}");
         }
         assert!(parse(json!({"from": "2025-11-24", "to": "2026-11-24"})).is_ok());
         assert!(parse(json!({"from": "2025-11-23", "to": "2026-11-24"})).is_err());
+    }
+
+    #[test]
+    fn views_environments_and_users_are_read_as_given_without_case() {
+        let r = parse(json!({"view": " Users ", "user": " Ana@Contoso.COM ", "environment_id": "Default-ABC"})).unwrap();
+        assert_eq!(r.view, View::Users);
+        assert_eq!(r.user.as_deref(), Some("ana@contoso.com"));
+        assert_eq!(r.environment_id.as_deref(), Some("default-abc"));
+        assert_eq!(parse(json!({})).unwrap().view, View::Apps);
+        let err = parse(json!({"view": "bots"})).unwrap_err();
+        assert!(err.contains("\"agents\""), "{err}");
     }
 
     #[test]

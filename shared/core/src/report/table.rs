@@ -2,7 +2,10 @@
 
 use std::fmt::Write as _;
 
-use super::{AppUsage, Report};
+use super::{
+    AgentsReport, Answer, AppUsage, EnvironmentsReport, FlowsReport, Report, UserAppsReport,
+    UsersReport,
+};
 
 /// The report as a plain-text table for terminals.
 pub fn render_table(report: &Report) -> String {
@@ -50,6 +53,228 @@ pub fn render_table(report: &Report) -> String {
     out
 }
 
+/// Any view as a plain-text table.
+pub fn render_answer_table(answer: &Answer) -> String {
+    match answer {
+        Answer::Apps(report) => render_table(report),
+        Answer::Environments(view) => environments(view),
+        Answer::Users(view) => users(view),
+        Answer::UserApps(view) => user_apps(view),
+        Answer::Agents(view) => agents(view),
+        Answer::Flows(view) => flows(view),
+    }
+}
+
+/// Rows of cells, each column as wide as its widest cell (40 characters at most).
+fn columns(out: &mut String, header: &[&str], rows: Vec<Vec<String>>) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count()).min(40);
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let cells: Vec<String> = cells
+            .into_iter()
+            .zip(&widths)
+            .map(|(cell, &w)| format!("{:<w$}", cell.chars().take(w).collect::<String>()))
+            .collect();
+        cells.join("  ").trim_end().to_string()
+    };
+    let _ = writeln!(
+        out,
+        "\n{}",
+        line(header.iter().map(|h| h.to_string()).collect())
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        "-".repeat(widths.iter().sum::<usize>() + 2 * widths.len())
+    );
+    for row in rows {
+        let _ = writeln!(out, "{}", line(row));
+    }
+}
+
+fn or_dash(value: Option<&str>) -> String {
+    value.unwrap_or("-").to_string()
+}
+
+fn environments(view: &EnvironmentsReport) -> String {
+    let mut out = format!("Environments, {} to {} (UTC)\n", view.from, view.to);
+    let t = &view.totals;
+    let _ = writeln!(
+        out,
+        "{} launches by {} unique users across {} apps in {} environments",
+        t.launches, t.unique_users, t.active_apps, t.environments
+    );
+    let rows = view
+        .environments
+        .iter()
+        .map(|e| {
+            vec![
+                or_dash(e.environment_name.as_deref()),
+                e.launches.to_string(),
+                e.unique_users.to_string(),
+                e.active_apps.to_string(),
+                or_dash(e.environment_id.as_deref()),
+            ]
+        })
+        .collect();
+    columns(
+        &mut out,
+        &[
+            "Environment",
+            "Launches",
+            "Unique users",
+            "Active apps",
+            "Environment id",
+        ],
+        rows,
+    );
+    out
+}
+
+fn users(view: &UsersReport) -> String {
+    let mut out = format!("Top launchers, {} to {} (UTC)\n", view.from, view.to);
+    let _ = writeln!(
+        out,
+        "{} launches by {} users",
+        view.totals.launches, view.totals.users
+    );
+    let rows = view
+        .users
+        .iter()
+        .map(|u| {
+            vec![
+                u.user.clone(),
+                u.launches.to_string(),
+                u.apps.to_string(),
+                or_dash(u.last_launched.as_deref()),
+            ]
+        })
+        .collect();
+    columns(
+        &mut out,
+        &["User", "Launches", "Apps", "Last launched"],
+        rows,
+    );
+    out
+}
+
+fn user_apps(view: &UserAppsReport) -> String {
+    let mut out = format!(
+        "Apps of {}, {} to {} (UTC)\n",
+        view.user, view.from, view.to
+    );
+    let _ = writeln!(
+        out,
+        "{} launches of {} apps",
+        view.launches,
+        view.apps.len()
+    );
+    let rows = view
+        .apps
+        .iter()
+        .map(|a| {
+            vec![
+                or_dash(a.app_name.as_deref()),
+                a.launches.to_string(),
+                or_dash(a.last_launched.as_deref()),
+                a.app_id.clone(),
+            ]
+        })
+        .collect();
+    columns(
+        &mut out,
+        &["App", "Launches", "Last launched", "App id"],
+        rows,
+    );
+    out
+}
+
+fn agents(view: &AgentsReport) -> String {
+    let mut out = format!(
+        "Copilot Studio agents, {} to {} (UTC)\n",
+        view.from, view.to
+    );
+    let t = &view.totals;
+    let _ = writeln!(
+        out,
+        "{} turns in {} conversations by {} unique users across {} agents",
+        t.interactions, t.conversations, t.unique_users, t.agents
+    );
+    let rows = view
+        .agents
+        .iter()
+        .map(|a| {
+            vec![
+                or_dash(a.agent_name.as_deref()),
+                a.interactions.to_string(),
+                a.conversations.to_string(),
+                a.unique_users.to_string(),
+                or_dash(a.last_used.as_deref()),
+                format!(
+                    "{}{}",
+                    a.agent_id,
+                    if a.deleted { "  (deleted)" } else { "" }
+                ),
+            ]
+        })
+        .collect();
+    columns(
+        &mut out,
+        &[
+            "Agent",
+            "Turns",
+            "Conversations",
+            "Unique users",
+            "Last used",
+            "Agent id",
+        ],
+        rows,
+    );
+    out
+}
+
+fn flows(view: &FlowsReport) -> String {
+    let mut out = format!("Flows, {} to {} (UTC)\n", view.from, view.to);
+    let t = &view.totals;
+    let _ = writeln!(
+        out,
+        "{} flows changed: {} created, {} edits, {} deleted, by {} makers",
+        t.flows, t.created, t.edits, t.deleted, t.makers
+    );
+    let rows = view
+        .flows
+        .iter()
+        .map(|f| {
+            vec![
+                f.flow_id.clone(),
+                or_dash(f.created.as_deref()),
+                or_dash(f.last_modified.as_deref()),
+                f.edits.to_string(),
+                f.makers.len().to_string(),
+                if f.deleted { "yes".into() } else { "".into() },
+            ]
+        })
+        .collect();
+    columns(
+        &mut out,
+        &[
+            "Flow id",
+            "Created",
+            "Last modified",
+            "Edits",
+            "Makers",
+            "Deleted",
+        ],
+        rows,
+    );
+    let _ = writeln!(out, "\n{}", view.note);
+    out
+}
+
 fn display_name(app: &AppUsage) -> &str {
     app.app_name.as_deref().unwrap_or("(no name)")
 }
@@ -64,12 +289,16 @@ mod tests {
         let report = Report {
             from: "2026-11-01".into(),
             to: "2026-11-02".into(),
+            environment_id: None,
             apps: vec![AppUsage {
                 app_id: "a1".into(),
                 app_name: Some("Expenses".into()),
                 launches: 12,
                 unique_users: 3,
                 last_launched: Some("2026-11-02T10:00:00Z".into()),
+                environment_id: None,
+                environment_name: None,
+                production: false,
                 deleted: true,
                 deleted_at: Some("2026-11-02T11:00:00Z".into()),
                 by_day: None,

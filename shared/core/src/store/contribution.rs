@@ -1,131 +1,237 @@
-//! What one blob adds to the usage summaries, built from its events as they are stored: per
-//! app-day the launches it owns and the users of all its launches, per app the newest facts.
+//! What one blob adds to the usage summaries, built from the events it owns as they are
+//! stored: per subject-day (app, agent or flow) the events it counts and their users, per agent-
+//! day the conversations, per subject the facts that only move one way.
 //!
-//! Only the launch count needs ownership (an event counts for the one blob that first stored
-//! it); users and facts are sets and maxima, true whichever blob reports them and however often.
+//! Only owned events contribute (an event counts for the one blob that first stored it), so
+//! every count, user count and fact comes from exactly one blob: the one that owns the event.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Mutex;
 
-use audit_records::AuditEvent;
+use audit_records::{AppKind, AuditEvent, is_agent_authoring};
 
-use super::events::{day_of, is_app_event};
-use super::usage::AppDay;
+use super::events::day_of;
+use super::subject::{DayKey, Kind};
 
-/// One blob's part of one app-day's summary.
+/// One user's part of one subject-day.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct UserPart {
+    /// Their events of the subject-day that the counter counts (for flows: creations and edits).
+    pub count: u64,
+    /// The newest of them.
+    pub last: Option<String>,
+}
+
+/// One blob's (or group's) part of one subject-day's summary.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct DayPart {
-    /// The record ids of the launches this blob owns: a set, so a record repeated inside one
-    /// blob counts once.
-    pub owned: BTreeSet<String>,
-    /// The users of all the blob's launches that day, lower-cased.
-    pub users: BTreeSet<String>,
-    /// The newest of those launches.
-    pub last_launch: Option<String>,
-    /// Launches owned by blobs merged in with [`Contribution::absorb`]: their ids are no
-    /// longer needed, since no record is owned by two blobs.
-    pub merged_launches: u64,
+    /// The record ids already added: a record repeated inside one blob counts once. Emptied
+    /// when blobs merge ([`Contribution::absorb`]), since no record is owned by two blobs.
+    pub seen: BTreeSet<String>,
+    /// What the counter adds: launches, agent turns or flow edits.
+    pub count: u64,
+    /// The newest of those.
+    pub last: Option<String>,
+    /// By user (lower-cased UPN, else user key).
+    pub users: BTreeMap<String, UserPart>,
+    /// Agents: the conversations of the turns.
+    pub conversations: BTreeSet<String>,
 }
 
-impl DayPart {
-    /// The launches this part counts.
-    pub fn launches(&self) -> u64 {
-        self.merged_launches + self.owned.len() as u64
-    }
-}
-
-/// Per-app facts that only move forward in time.
+/// Per-subject facts that only move one way in time.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct AppFacts {
-    /// The newest launch.
-    pub last_launch: Option<String>,
-    /// The display name of the newest launch that carries one, with that launch's time.
+pub struct Facts {
+    /// The newest use (launch, turn; for flows the newest creation or edit).
+    pub last: Option<String>,
+    /// The newest display name, with the time of the event that carried it.
     pub name: Option<(String, String)>,
-    /// The newest `DeletePowerApp`.
+    /// The newest environment, with the time of the event that named it.
+    pub environment: Option<(String, String)>,
+    /// The newest deletion.
     pub deleted_at: Option<String>,
+    /// Flows: the oldest creation.
+    pub created: Option<String>,
+    /// Agents: the bot id their authoring records use.
+    pub bot_id: Option<String>,
 }
 
 /// What one blob contributes.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Contribution {
-    /// By app-day.
-    pub days: BTreeMap<AppDay, DayPart>,
-    /// By app id.
-    pub apps: BTreeMap<String, AppFacts>,
+    /// By subject-day.
+    pub days: BTreeMap<DayKey, DayPart>,
+    /// By kind and subject id.
+    pub facts: BTreeMap<(Kind, String), Facts>,
+    /// Environment names by environment id, with the time of the event that carried them.
+    pub environments: BTreeMap<String, (String, String)>,
 }
 
 impl Contribution {
-    /// Adds one stored event; `owned` says whether this blob stored it first.
+    /// Adds one stored event; `owned` says whether this blob stored it first. Events owned by
+    /// another blob add nothing here: their owner adds them.
     pub fn add(&mut self, event: &AuditEvent, owned: bool) {
-        if !is_app_event(event) {
+        if !owned {
             return;
         }
-        let app_id = event.app_id.clone().expect("app events have an id");
+        let Some(id) = event.app_id.as_deref().filter(|id| !id.is_empty()) else {
+            return;
+        };
         let time = event.creation_time_iso();
-        if event.operation.eq_ignore_ascii_case("LaunchPowerApp") {
-            let facts = self.apps.entry(app_id.clone()).or_default();
-            raise(&mut facts.last_launch, &time);
-            if let Some(name) = event.app_display_name.as_ref().filter(|n| !n.is_empty())
-                && facts.name.as_ref().is_none_or(|(at, _)| *at < time)
-            {
-                facts.name = Some((time.clone(), name.clone()));
+        if let (Some(env), Some(name)) = (&event.environment_id, &event.environment_name) {
+            newer(
+                self.environments.entry(env.clone()).or_default(),
+                &time,
+                name,
+            );
+        }
+        let op = |name: &str| event.operation.eq_ignore_ascii_case(name);
+        match event.app_kind {
+            AppKind::PowerApp if op("LaunchPowerApp") => {
+                self.count(Kind::App, id, event, &time, true);
+                self.use_facts(Kind::App, id, event, &time);
             }
-            let day = AppDay {
-                app_id,
-                day: day_of(event),
-            };
-            let part = self.days.entry(day).or_default();
-            if owned {
-                part.owned.insert(event.id.clone());
+            AppKind::PowerApp if op("DeletePowerApp") => {
+                raise(&mut self.facts_of(Kind::App, id).deleted_at, &time);
             }
-            if let Some(user) = user_of(event) {
-                part.users.insert(user);
+            AppKind::Agent if event.is_agent_interaction() => {
+                let part = self.count(Kind::Agent, id, event, &time, true);
+                if let Some(conversation) = &event.conversation_id {
+                    part.conversations.insert(conversation.clone());
+                }
+                self.use_facts(Kind::Agent, id, event, &time);
+                if let Some(bot) = &event.bot_id {
+                    self.facts_of(Kind::Agent, id).bot_id = Some(bot.clone());
+                }
             }
-            raise(&mut part.last_launch, &time);
-        } else if event.operation.eq_ignore_ascii_case("DeletePowerApp") {
-            raise(&mut self.apps.entry(app_id).or_default().deleted_at, &time);
+            AppKind::Agent if is_agent_authoring(&event.operation) => {
+                let bot = event.bot_id.as_deref().unwrap_or(id);
+                let facts = self.facts_of(Kind::Bot, bot);
+                if let Some(name) = &event.app_display_name {
+                    newer(facts.name.get_or_insert_default(), &time, name);
+                }
+                if op("BotDelete") {
+                    raise(&mut facts.deleted_at, &time);
+                }
+            }
+            AppKind::Flow if op("CreateFlow") || op("EditFlow") => {
+                self.count(Kind::Flow, id, event, &time, op("EditFlow"));
+                self.use_facts(Kind::Flow, id, event, &time);
+                if op("CreateFlow") {
+                    lower(&mut self.facts_of(Kind::Flow, id).created, &time);
+                }
+            }
+            AppKind::Flow if op("DeleteFlow") => {
+                let facts = self.facts_of(Kind::Flow, id);
+                raise(&mut facts.deleted_at, &time);
+                set_environment(facts, event, &time);
+            }
+            _ => {}
         }
     }
 
-    /// Nothing to apply: the blob held no app events.
+    /// Adds an owned event to its subject-day: to the counter when `counted`, to its user's
+    /// count always.
+    fn count(
+        &mut self,
+        kind: Kind,
+        id: &str,
+        event: &AuditEvent,
+        time: &str,
+        counted: bool,
+    ) -> &mut DayPart {
+        let part = self
+            .days
+            .entry(DayKey::new(kind, id, day_of(event)))
+            .or_default();
+        if part.seen.insert(event.id.clone()) {
+            if counted {
+                part.count += 1;
+                raise(&mut part.last, time);
+            }
+            if let Some(user) = user_of(event) {
+                let user = part.users.entry(user).or_default();
+                user.count += 1;
+                raise(&mut user.last, time);
+            }
+        }
+        part
+    }
+
+    /// The facts an event of use carries: its time, name and environment.
+    fn use_facts(&mut self, kind: Kind, id: &str, event: &AuditEvent, time: &str) {
+        let facts = self.facts_of(kind, id);
+        raise(&mut facts.last, time);
+        if let Some(name) = event.app_display_name.as_ref().filter(|n| !n.is_empty()) {
+            newer(facts.name.get_or_insert_default(), time, name);
+        }
+        set_environment(facts, event, time);
+    }
+
+    fn facts_of(&mut self, kind: Kind, id: &str) -> &mut Facts {
+        self.facts.entry((kind, id.to_string())).or_default()
+    }
+
+    /// Nothing to apply: the blob owned no summarised events.
     pub fn is_empty(&self) -> bool {
-        self.days.is_empty() && self.apps.is_empty()
+        self.days.is_empty() && self.facts.is_empty() && self.environments.is_empty()
     }
 
     /// Adds another blob's contribution into this one (a group of blobs applied together):
-    /// launch counts add up, users unite, facts keep the newest.
+    /// counts add up, sets unite, facts keep the newest (the oldest creation).
     pub fn absorb(&mut self, other: Contribution) {
         for (day, part) in other.days {
             let mine = self.days.entry(day).or_default();
-            mine.merged_launches += part.launches();
-            mine.users.extend(part.users);
-            if let Some(last) = &part.last_launch {
-                raise(&mut mine.last_launch, last);
+            mine.seen.clear();
+            mine.count += part.count;
+            if let Some(last) = &part.last {
+                raise(&mut mine.last, last);
             }
+            for (user, theirs) in part.users {
+                let user = mine.users.entry(user).or_default();
+                user.count += theirs.count;
+                if let Some(last) = &theirs.last {
+                    raise(&mut user.last, last);
+                }
+            }
+            mine.conversations.extend(part.conversations);
         }
-        for (app, facts) in other.apps {
-            let mine = self.apps.entry(app).or_default();
-            if let Some(last) = &facts.last_launch {
-                raise(&mut mine.last_launch, last);
+        for (subject, facts) in other.facts {
+            let mine = self.facts.entry(subject).or_default();
+            if let Some(last) = &facts.last {
+                raise(&mut mine.last, last);
             }
             if let Some(at) = &facts.deleted_at {
                 raise(&mut mine.deleted_at, at);
             }
-            if let Some((at, name)) = facts.name
-                && mine.name.as_ref().is_none_or(|(mine_at, _)| *mine_at < at)
-            {
-                mine.name = Some((at, name));
+            if let Some(at) = &facts.created {
+                lower(&mut mine.created, at);
             }
+            if let Some((at, name)) = &facts.name {
+                newer(mine.name.get_or_insert_default(), at, name);
+            }
+            if let Some((at, env)) = &facts.environment {
+                newer(mine.environment.get_or_insert_default(), at, env);
+            }
+            if facts.bot_id.is_some() {
+                mine.bot_id = facts.bot_id;
+            }
+        }
+        for (env, (at, name)) in other.environments {
+            newer(self.environments.entry(env).or_default(), &at, &name);
         }
     }
 
-    /// Users held, over all app-days: what a group's memory grows with.
+    /// Users and conversations held, over all subject-days: what a group's memory (and its
+    /// journal) grows with.
     pub fn users_held(&self) -> usize {
-        self.days.values().map(|part| part.users.len()).sum()
+        self.days
+            .values()
+            .map(|part| part.users.len() + part.conversations.len())
+            .sum()
     }
 }
 
-/// The user a launch counts for: its lower-cased UPN, else its user key (a launch without a UPN
+/// The user an event counts for: its lower-cased UPN, else its user key (a launch without a UPN
 /// still has a user).
 pub fn user_of(event: &AuditEvent) -> Option<String> {
     event
@@ -136,36 +242,55 @@ pub fn user_of(event: &AuditEvent) -> Option<String> {
         .map(str::to_lowercase)
 }
 
+fn set_environment(facts: &mut Facts, event: &AuditEvent, time: &str) {
+    if let Some(env) = &event.environment_id {
+        newer(facts.environment.get_or_insert_default(), time, env);
+    }
+}
+
 fn raise(slot: &mut Option<String>, time: &str) {
     if slot.as_deref().is_none_or(|current| current < time) {
         *slot = Some(time.to_string());
     }
 }
 
+fn lower(slot: &mut Option<String>, time: &str) {
+    if slot.as_deref().is_none_or(|current| current > time) {
+        *slot = Some(time.to_string());
+    }
+}
+
+/// A `(time, value)` pair that takes `value` when `time` is newer (an empty pair is oldest).
+fn newer(slot: &mut (String, String), time: &str, value: &str) {
+    if slot.0.is_empty() || slot.0.as_str() < time {
+        *slot = (time.to_string(), value.to_string());
+    }
+}
+
 /// Entries [`Written`] keeps of each kind before it forgets them all: a week's catch-up may
-/// see millions of app-day users, and memory must not follow them. Forgetting costs only
+/// see millions of agent-day conversations, and memory must not follow them. Forgetting costs only
 /// writes that change nothing (about 4 MB at the cap).
 pub const WRITTEN_CAP: usize = 20_000;
 
 /// What this run has already written and DynamoDB confirmed, so later blobs skip writes that
-/// cannot change anything: a user item already put, a maximum already at least as new. Skipping
-/// is safe because a user item is never removed and a maximum never goes back, and forgetting
+/// cannot change anything: a conversation item already put, a maximum already at least as new. Skipping
+/// is safe because a set item is never removed and a maximum never goes back, and forgetting
 /// (at [`WRITTEN_CAP`]) is safe because the writes it no longer skips are idempotent.
 #[derive(Debug, Default)]
 pub struct Written {
-    users: Mutex<HashSet<(AppDay, String)>>,
+    users: Mutex<HashSet<(DayKey, String)>>,
     maxima: Mutex<std::collections::HashMap<String, String>>,
 }
 
 impl Written {
-    /// Whether the user item of `user` on `day` is known to be stored.
-    pub fn has_user(&self, day: &AppDay, user: &str) -> bool {
+    /// Whether the set item of `member` (a conversation) on `day` is known to be stored.
+    pub fn has_member(&self, day: &DayKey, member: &str) -> bool {
         let users = self.users.lock().expect("not poisoned");
-        users.contains(&(day.clone(), user.to_string()))
+        users.contains(&(day.clone(), member.to_string()))
     }
 
-    /// Records user items as stored, once their write succeeded.
-    pub fn add_users(&self, stored: impl IntoIterator<Item = (AppDay, String)>) {
+    /// Records set items as stored, once their write succeeded.
+    pub fn add_members(&self, stored: impl IntoIterator<Item = (DayKey, String)>) {
         let mut users = self.users.lock().expect("not poisoned");
         users.extend(stored);
         if users.len() > WRITTEN_CAP {
@@ -197,20 +322,29 @@ impl Written {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use audit_records::AppKind;
     use time::macros::datetime;
 
-    fn launch(id: &str, app: &str, user: &str, time: time::OffsetDateTime) -> AuditEvent {
+    fn event(
+        id: &str,
+        kind: AppKind,
+        op: &str,
+        subject: &str,
+        user: &str,
+        time: time::OffsetDateTime,
+    ) -> AuditEvent {
         AuditEvent {
             id: id.into(),
             creation_time: time,
-            operation: "LaunchPowerApp".into(),
+            operation: op.into(),
             workload: "PowerApps".into(),
             record_type: 45,
-            app_id: Some(app.into()),
-            app_kind: AppKind::PowerApp,
-            app_display_name: Some(format!("{app} at {time}")),
-            environment_id: None,
+            app_id: Some(subject.into()),
+            app_kind: kind,
+            app_display_name: Some(format!("{subject} at {time}")),
+            environment_id: Some("env".into()),
+            environment_name: None,
+            bot_id: None,
+            conversation_id: None,
             user_upn: Some(user.into()),
             user_key: None,
             result_status: None,
@@ -219,24 +353,41 @@ mod tests {
         }
     }
 
-    fn day(app: &str, day: &str) -> AppDay {
-        AppDay {
-            app_id: app.into(),
-            day: day.into(),
-        }
+    fn launch(id: &str, app: &str, user: &str, time: time::OffsetDateTime) -> AuditEvent {
+        event(id, AppKind::PowerApp, "LaunchPowerApp", app, user, time)
+    }
+
+    fn app_day(app: &str, day: &str) -> DayKey {
+        DayKey::new(Kind::App, app, day)
     }
 
     #[test]
-    fn only_owned_launches_count_and_each_record_once() {
+    fn only_owned_launches_count_each_record_once_and_per_user() {
         let mut c = Contribution::default();
         let t = datetime!(2026-11-24 10:00 UTC);
         c.add(&launch("1", "a", "Ana@Contoso.com", t), true);
         c.add(&launch("1", "a", "Ana@Contoso.com", t), true);
+        c.add(
+            &launch("3", "a", "ANA@contoso.com", t + time::Duration::hours(1)),
+            true,
+        );
         c.add(&launch("2", "a", "ben@contoso.com", t), false);
-        let part = &c.days[&day("a", "2026-11-24")];
-        assert_eq!(part.owned.len(), 1);
-        let users: Vec<&str> = part.users.iter().map(String::as_str).collect();
-        assert_eq!(users, ["ana@contoso.com", "ben@contoso.com"]);
+        let part = &c.days[&app_day("a", "2026-11-24")];
+        assert_eq!(part.count, 2);
+        let users: Vec<(&str, u64)> = part
+            .users
+            .iter()
+            .map(|(u, p)| (u.as_str(), p.count))
+            .collect();
+        assert_eq!(
+            users,
+            [("ana@contoso.com", 2)],
+            "ben's launch is its owner's to count"
+        );
+        assert_eq!(
+            part.users["ana@contoso.com"].last.as_deref(),
+            Some("2026-11-24T11:00:00Z")
+        );
     }
 
     #[test]
@@ -258,19 +409,20 @@ mod tests {
         delete.operation = "DeletePowerApp".into();
         c.add(&delete, true);
         assert_eq!(c.days.len(), 2);
-        assert_eq!(c.days[&day("a", "2026-11-24")].owned.len(), 2);
+        assert_eq!(c.days[&app_day("a", "2026-11-24")].count, 2);
         assert_eq!(
-            c.days[&day("a", "2026-11-24")].last_launch.as_deref(),
+            c.days[&app_day("a", "2026-11-24")].last.as_deref(),
             Some("2026-11-24T23:59:00Z")
         );
-        let facts = &c.apps["a"];
-        assert_eq!(facts.last_launch.as_deref(), Some("2026-11-25T00:01:00Z"));
+        let facts = &c.facts[&(Kind::App, "a".to_string())];
+        assert_eq!(facts.last.as_deref(), Some("2026-11-25T00:01:00Z"));
         assert_eq!(facts.name.as_ref().unwrap().0, "2026-11-25T00:01:00Z");
         assert_eq!(facts.deleted_at.as_deref(), Some("2026-11-20T08:00:00Z"));
+        assert_eq!(facts.environment.as_ref().unwrap().1, "env");
     }
 
     #[test]
-    fn absorbed_blobs_add_their_launches_and_keep_the_newest_facts() {
+    fn absorbed_blobs_add_their_counts_and_keep_the_newest_facts() {
         let t = datetime!(2026-11-24 10:00 UTC);
         let mut group = Contribution::default();
         let mut first = Contribution::default();
@@ -278,32 +430,105 @@ mod tests {
         first.add(&launch("2", "a", "ben", t + time::Duration::hours(1)), true);
         let mut second = Contribution::default();
         second.add(&launch("3", "a", "ana", t - time::Duration::hours(1)), true);
-        second.add(&launch("1", "a", "ana", t), false);
         group.absorb(first);
         group.absorb(second);
-        let part = &group.days[&day("a", "2026-11-24")];
-        assert_eq!(part.launches(), 3);
-        assert!(part.owned.is_empty());
-        assert_eq!(group.users_held(), 2);
-        assert_eq!(part.last_launch.as_deref(), Some("2026-11-24T11:00:00Z"));
+        let part = &group.days[&app_day("a", "2026-11-24")];
+        assert_eq!(part.count, 3);
+        assert!(part.seen.is_empty());
+        assert_eq!(part.users["ana"].count, 2);
         assert_eq!(
-            group.apps["a"].name.as_ref().unwrap().0,
-            "2026-11-24T11:00:00Z"
+            part.users["ana"].last.as_deref(),
+            Some("2026-11-24T10:00:00Z")
+        );
+        assert_eq!(group.users_held(), 2);
+        assert_eq!(part.last.as_deref(), Some("2026-11-24T11:00:00Z"));
+    }
+
+    #[test]
+    fn agents_count_turns_and_conversations_and_bots_their_deletion() {
+        let t = datetime!(2026-11-24 10:00 UTC);
+        let mut c = Contribution::default();
+        for (id, conversation) in [("1", "c1"), ("2", "c1"), ("3", "c2")] {
+            let mut turn = event(id, AppKind::Agent, "CopilotInteraction", "agent", "ana", t);
+            turn.conversation_id = Some(conversation.into());
+            turn.bot_id = Some("bot".into());
+            c.add(&turn, true);
+        }
+        let part = &c.days[&DayKey::new(Kind::Agent, "agent", "2026-11-24")];
+        assert_eq!((part.count, part.conversations.len()), (3, 2));
+        assert_eq!(
+            c.facts[&(Kind::Agent, "agent".to_string())]
+                .bot_id
+                .as_deref(),
+            Some("bot")
+        );
+        let mut delete = event("4", AppKind::Agent, "BotDelete", "bot", "ana", t);
+        delete.bot_id = Some("bot".into());
+        c.add(&delete, true);
+        assert_eq!(
+            c.facts[&(Kind::Bot, "bot".to_string())]
+                .deleted_at
+                .as_deref(),
+            Some("2026-11-24T10:00:00Z")
         );
     }
 
     #[test]
-    fn a_launch_without_a_upn_counts_its_user_key_and_flows_count_nothing() {
+    fn flows_count_edits_and_keep_makers_creation_and_deletion() {
+        let t = datetime!(2026-11-24 10:00 UTC);
+        let mut c = Contribution::default();
+        c.add(
+            &event("1", AppKind::Flow, "CreateFlow", "f", "ana", t),
+            true,
+        );
+        c.add(
+            &event(
+                "2",
+                AppKind::Flow,
+                "EditFlow",
+                "f",
+                "ben",
+                t + time::Duration::hours(1),
+            ),
+            true,
+        );
+        c.add(
+            &event(
+                "3",
+                AppKind::Flow,
+                "DeleteFlow",
+                "f",
+                "cho",
+                t + time::Duration::hours(2),
+            ),
+            true,
+        );
+        let part = &c.days[&DayKey::new(Kind::Flow, "f", "2026-11-24")];
+        assert_eq!(part.count, 1, "edits only");
+        let makers: Vec<&str> = part.users.keys().map(String::as_str).collect();
+        assert_eq!(makers, ["ana", "ben"]);
+        let facts = &c.facts[&(Kind::Flow, "f".to_string())];
+        assert_eq!(facts.created.as_deref(), Some("2026-11-24T10:00:00Z"));
+        assert_eq!(facts.last.as_deref(), Some("2026-11-24T11:00:00Z"));
+        assert_eq!(facts.deleted_at.as_deref(), Some("2026-11-24T12:00:00Z"));
+    }
+
+    #[test]
+    fn a_launch_without_a_upn_counts_its_user_key_and_environment_names_keep_the_newest() {
         let mut c = Contribution::default();
         let mut keyed = launch("1", "a", "", datetime!(2026-11-24 10:00 UTC));
         keyed.user_key = Some("10032001ABCDEF".into());
+        keyed.environment_name = Some("Old name".into());
         c.add(&keyed, true);
-        let mut flow = launch("2", "f", "x", datetime!(2026-11-24 10:00 UTC));
-        flow.app_kind = AppKind::Flow;
-        c.add(&flow, true);
-        let users = &c.days[&day("a", "2026-11-24")].users;
-        assert!(users.contains("10032001abcdef"));
-        assert!(!c.apps.contains_key("f"));
+        let mut renamed = launch("2", "a", "x", datetime!(2026-11-24 11:00 UTC));
+        renamed.environment_name = Some("New name".into());
+        c.add(&renamed, true);
+        assert!(
+            c.days[&app_day("a", "2026-11-24")]
+                .users
+                .contains_key("10032001abcdef")
+        );
+        assert_eq!(c.environments["env"].1, "New name");
     }
 
     #[test]
@@ -314,19 +539,19 @@ mod tests {
         written.raise_max("k", "2026-11-24T09:00:00Z");
         assert!(written.has_max("k", "2026-11-24T10:00:00Z"));
         assert!(!written.has_max("k", "2026-11-24T10:00:01Z"));
-        written.add_users([(day("a", "2026-11-24"), "ana".to_string())]);
-        assert!(written.has_user(&day("a", "2026-11-24"), "ana"));
-        assert!(!written.has_user(&day("a", "2026-11-25"), "ana"));
+        written.add_members([(app_day("a", "2026-11-24"), "c1".to_string())]);
+        assert!(written.has_member(&app_day("a", "2026-11-24"), "c1"));
+        assert!(!written.has_member(&app_day("a", "2026-11-25"), "c1"));
     }
 
     #[test]
     fn the_memory_of_writes_forgets_at_its_cap_instead_of_growing() {
         let written = Written::default();
-        let users = (0..=WRITTEN_CAP).map(|i| (day("a", "2026-11-24"), format!("u{i}")));
-        written.add_users(users);
-        assert!(!written.has_user(&day("a", "2026-11-24"), "u0"));
-        written.add_users([(day("a", "2026-11-24"), "ana".to_string())]);
-        assert!(written.has_user(&day("a", "2026-11-24"), "ana"));
+        let members = (0..=WRITTEN_CAP).map(|i| (app_day("a", "2026-11-24"), format!("u{i}")));
+        written.add_members(members);
+        assert!(!written.has_member(&app_day("a", "2026-11-24"), "u0"));
+        written.add_members([(app_day("a", "2026-11-24"), "c".to_string())]);
+        assert!(written.has_member(&app_day("a", "2026-11-24"), "c"));
         for i in 0..WRITTEN_CAP {
             written.raise_max(&format!("k{i}"), "2026-11-24T10:00:00Z");
         }

@@ -4,7 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use audit_records::{AppKind, AuditEvent};
+#[cfg(test)]
+use audit_records::AppKind;
+use audit_records::AuditEvent;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -112,6 +114,9 @@ pub fn event_items(event: &AuditEvent, content_id: &str) -> EventItems {
         ("app_id", event.app_id.as_deref()),
         ("app_name", event.app_display_name.as_deref()),
         ("environment_id", event.environment_id.as_deref()),
+        ("environment_name", event.environment_name.as_deref()),
+        ("bot_id", event.bot_id.as_deref()),
+        ("conversation_id", event.conversation_id.as_deref()),
         ("user_upn", event.user_upn.as_deref()),
         ("user_lower", user_lower.as_deref()),
         ("user_key", event.user_key.as_deref()),
@@ -378,11 +383,6 @@ fn plan_writes(
     (items, outcome, owned)
 }
 
-/// Whether an event feeds the usage summaries (a Power App with an id).
-pub fn is_app_event(event: &AuditEvent) -> bool {
-    event.app_kind == AppKind::PowerApp && event.app_id.is_some()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,6 +399,9 @@ mod tests {
             app_kind: AppKind::PowerApp,
             app_display_name: None,
             environment_id: None,
+            environment_name: None,
+            bot_id: None,
+            conversation_id: None,
             user_upn: Some("ana@contoso.com".into()),
             user_key: None,
             result_status: None,

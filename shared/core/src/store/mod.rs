@@ -15,6 +15,7 @@ mod locks;
 mod retry;
 mod spread;
 mod state;
+mod subject;
 mod usage;
 
 use std::collections::HashMap;
@@ -26,20 +27,21 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use futures::{StreamExt, TryStreamExt};
 
 pub use apply::Applied;
-pub use contribution::{AppFacts, Contribution, DayPart, Written, user_of};
+pub use contribution::{Contribution, DayPart, Facts, UserPart, Written, user_of};
 pub use events::{
     EVENT_SK_PREFIX, EventItems, EventKey, FIELD_MAX_BYTES, ITEM_BUDGET_BYTES, NO_APP,
     RAW_PART_BYTES, RAW_PART_SK_PREFIX, StoredBatch, WriteOutcome, day_of, event_items, event_key,
-    is_app_event, item_bytes, raw_record,
+    item_bytes, raw_record,
 };
-pub use journal::{Journal, JournalCount};
+pub use journal::{Journal, JournalCount, JournalUser};
 pub use locks::{KEY_STRIPES, KeyLocks};
 pub use retry::{RETRIES_PER_RUN, RetryEntry};
 pub use spread::{
     EVENT_BUCKETS, SUMMARY_BUCKETS, USER_BUCKETS, app_bucket, event_bucket, fnv1a64, user_bucket,
 };
 pub use state::{LedgerEntry, LedgerStatus, Lock, SweepRecord};
-pub use usage::{AppDay, AppMeta, DaySummary};
+pub use subject::{DayKey, Kind};
+pub use usage::{DaySummary, SubjectFacts, UserDay};
 
 use crate::retry::RetryPolicy;
 

@@ -10,14 +10,15 @@ use super::Syncer;
 use super::summary::Summary;
 use super::watermark::Unfinished;
 use crate::store::{
-    Contribution, Journal, JournalCount, KeyLocks, LedgerEntry, StoreError, Written,
+    Contribution, Journal, JournalCount, JournalUser, KeyLocks, LedgerEntry, StoreError, Written,
 };
 
 /// A group is applied once it holds this many blobs...
 const GROUP_MAX_BLOBS: usize = 400;
-/// ... or this many app-days to count (the journal item stays far inside 400 KB)...
+/// ... or this many subject-days to count...
 const GROUP_MAX_DAYS: usize = 2_000;
-/// ... or this many users not yet put, which is what its memory grows with.
+/// ... or this many user counts and conversations, which is what its memory and its journal
+/// (a few items at most) grow with.
 const GROUP_MAX_USERS: usize = 20_000;
 
 /// State shared by the blob tasks of one run.
@@ -25,7 +26,7 @@ const GROUP_MAX_USERS: usize = 20_000;
 pub(crate) struct RunShared {
     /// Serialise the existence check and write of each event key across blobs in flight.
     pub(crate) locks: KeyLocks,
-    /// User items and maxima this run has written.
+    /// Conversation items and maxima this run has written.
     pub(crate) written: Written,
     /// One group is applied at a time: a counter's `seq` may only ever name the one group that
     /// could be unfinished.
@@ -75,12 +76,18 @@ impl Group {
         self.contribution
             .days
             .iter()
-            .filter(|(_, part)| part.launches() > 0)
+            .filter(|(_, part)| part.count > 0 || !part.users.is_empty())
             .map(|(day, part)| JournalCount {
-                app_id: day.app_id.clone(),
+                kind: day.kind,
+                app_id: day.id.clone(),
                 day: day.day.clone(),
-                launches: part.launches(),
-                last_launch: part.last_launch.clone(),
+                launches: part.count,
+                last_launch: part.last.clone(),
+                users: part
+                    .users
+                    .iter()
+                    .map(|(user, p)| JournalUser(user.clone(), p.count, p.last.clone()))
+                    .collect(),
             })
             .collect()
     }
@@ -140,9 +147,9 @@ impl Syncer {
             counts: group.counts(),
             ledger: group.ledger.clone(),
         };
-        self.store.write_journal(&journal).await?;
-        summary.dynamodb_write_requests += 1;
-        let finished = self.finish_journal(&journal, shared, summary).await;
+        let parts = self.store.write_journal(&journal).await?;
+        summary.dynamodb_write_requests += parts as u64;
+        let finished = self.finish_journal(&journal, parts, shared, summary).await;
         if finished.is_err() {
             shared.stuck.store(true, Ordering::Relaxed);
         }
@@ -154,6 +161,7 @@ impl Syncer {
     async fn finish_journal(
         &self,
         journal: &Journal,
+        parts: usize,
         shared: &RunShared,
         summary: &mut Summary,
     ) -> Result<(), StoreError> {
@@ -163,8 +171,9 @@ impl Syncer {
             .already_counted
             .fetch_add(applied.already_counted, Ordering::Relaxed);
         let ledger = self.store.record_ledger(&journal.ledger).await?;
-        self.store.delete_journal(&journal.id).await?;
-        summary.dynamodb_write_requests += u64::from(applied.write_requests + ledger + 1);
+        self.store.delete_journal(&journal.id, parts).await?;
+        summary.dynamodb_write_requests +=
+            u64::from(applied.write_requests + ledger) + parts as u64;
         Ok(())
     }
 
@@ -175,9 +184,10 @@ impl Syncer {
         shared: &RunShared,
         summary: &mut Summary,
     ) -> Result<(), StoreError> {
-        for journal in self.store.unfinished_journals().await? {
+        for (journal, parts) in self.store.unfinished_journals().await? {
             tracing::warn!(group = %journal.id, blobs = journal.ledger.len(), "finishing a group an earlier run left unfinished");
-            self.finish_journal(&journal, shared, summary).await?;
+            self.finish_journal(&journal, parts, shared, summary)
+                .await?;
         }
         Ok(())
     }

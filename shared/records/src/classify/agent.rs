@@ -78,7 +78,9 @@ fn environment_prefix(rest: &str) -> Option<&str> {
         _ => 0,
     };
     let end = skip + 36;
-    rest.get(skip..end).filter(|id| is_guid(id)).map(|_| &rest[..end])
+    rest.get(skip..end)
+        .filter(|id| is_guid(id))
+        .map(|_| &rest[..end])
 }
 
 fn text<'p>(value: &'p Option<Cow<'_, str>>) -> Option<&'p str> {
@@ -167,7 +169,10 @@ mod tests {
             environment(&p),
             Some("0f4c6d3a-1b2c-4d5e-8f90-123456789abc")
         );
-        assert_eq!(environment(&probe(r#"{"AppIdentity": "Copilot.Studio.short"}"#)), None);
+        assert_eq!(
+            environment(&probe(r#"{"AppIdentity": "Copilot.Studio.short"}"#)),
+            None
+        );
     }
 
     #[test]

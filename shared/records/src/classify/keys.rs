@@ -12,13 +12,24 @@ pub const MAX_APP_ID_BYTES: usize = 256;
 /// The longest user (UPN or user key) accepted: with the app id and the delimiter it stays
 /// under DynamoDB's 1,024-byte sort key. Entra UPNs are at most 113 characters.
 pub const MAX_USER_BYTES: usize = 512;
+/// A conversation id goes into a sort key after its agent's id.
+pub const MAX_CONVERSATION_BYTES: usize = 512;
 
 /// Checks the key parts of a kept record.
 pub(super) fn check(event: &AuditEvent) -> Result<(), Rejection> {
-    if let Some(fault) = event
-        .app_id
-        .as_deref()
-        .and_then(|app| fault(app, MAX_APP_ID_BYTES, true))
+    let ids = [
+        (event.app_id.as_deref(), MAX_APP_ID_BYTES, true),
+        (event.bot_id.as_deref(), MAX_APP_ID_BYTES, true),
+        (event.environment_id.as_deref(), MAX_APP_ID_BYTES, false),
+        (
+            event.conversation_id.as_deref(),
+            MAX_CONVERSATION_BYTES,
+            false,
+        ),
+    ];
+    if let Some(fault) = ids
+        .into_iter()
+        .find_map(|(id, max, no_delimiter)| fault(id?, max, no_delimiter))
     {
         return Err(reject(RejectionKind::InvalidAppId, event, &fault));
     }

@@ -32,7 +32,9 @@ pub(super) fn event(
         app_display_name: app_display_name(app_kind, probe, props),
         environment_name: environment_name(probe, props, environment_id.as_deref()),
         environment_id,
-        bot_id: agent.then(|| agent::bot_id(probe).map(normalize_id)).flatten(),
+        bot_id: agent
+            .then(|| agent::bot_id(probe).map(normalize_id))
+            .flatten(),
         conversation_id: agent.then(|| agent::conversation_id(probe)).flatten(),
         user_upn: user_upn(probe, props),
         user_key: owned(&probe.user_key),

@@ -9,6 +9,7 @@
 //! - the blobs of one hour keep their ids, times and sizes when more history
 //!   is asked for (which earlier record a duplicate repeats may change).
 
+mod copilot;
 mod directory;
 mod plan;
 mod power_platform;
@@ -34,6 +35,7 @@ const RECORD: u64 = 4;
 const MALFORMED: u64 = 5;
 const HOT_DAY: u64 = 6;
 const HOT_USER: u64 = 7;
+const CONVERSATION: u64 = 8;
 
 /// How far back a duplicate may reach for its original, in blobs of the same type.
 const DUPLICATE_REACH_HOURS: usize = 48;
@@ -88,7 +90,7 @@ impl Generator {
         config: GeneratorConfig,
         anchor: OffsetDateTime,
     ) -> Self {
-        let directory = Directory::generate(seed, domain, &config);
+        let directory = Directory::generate(seed, tenant_id, domain, &config);
         let mut blobs = plan_blobs(seed, &config, anchor);
         blobs.sort_by(|a, b| {
             (a.created, a.content_type, a.key).cmp(&(b.created, b.content_type, b.key))
@@ -194,6 +196,7 @@ impl Generator {
         }
         let ctx = RecordContext {
             id: rng.guid(),
+            at,
             creation_time: creation_time(at),
             organization_id: self.tenant_id.clone(),
         };
@@ -282,6 +285,7 @@ impl Generator {
 
 struct RecordContext {
     id: String,
+    at: OffsetDateTime,
     creation_time: String,
     organization_id: String,
 }
@@ -315,6 +319,7 @@ mod tests {
     use super::plan::is_large_slot;
     use super::*;
     use crate::records::facts_from_value;
+    use std::collections::{HashMap, HashSet};
     use time::macros::datetime;
 
     fn generator(config: GeneratorConfig) -> Generator {
@@ -351,12 +356,15 @@ mod tests {
     #[test]
     fn typed_facts_agree_with_the_json() {
         let g = generator(small());
+        // Every record shape is checked: the tenant holds all seven.
+        let mut shapes = HashSet::new();
         for blob in 0..g.blobs().len() {
             let body: Vec<Value> = serde_json::from_slice(&g.body(blob)).unwrap();
             assert_eq!(body.len() as u32, g.blobs()[blob].record_count);
             for (index, value) in body.iter().enumerate() {
                 match g.item(blob, index as u32) {
                     Item::Record(record) => {
+                        shapes.insert(std::mem::discriminant(&record));
                         assert_eq!(facts_from_value(value), Ok(record.facts()));
                         let at = crate::timefmt::parse_creation_time(&record.facts().creation_time)
                             .unwrap();
@@ -368,6 +376,7 @@ mod tests {
                 }
             }
         }
+        assert_eq!(shapes.len(), 7);
     }
 
     #[test]
@@ -410,6 +419,266 @@ mod tests {
         assert_eq!(slots, [2, 5]);
         assert_eq!((0..7).filter(|&s| is_large_slot(s, 7, 0)).count(), 0);
         assert_eq!((0..3).filter(|&s| is_large_slot(s, 3, 9)).count(), 3);
+    }
+
+    /// Every valid record, typed facts and JSON, of a tenant of Power Platform and Copilot.
+    fn power_platform_tenant() -> (Generator, Vec<(RecordFacts, Value)>) {
+        let g = generator(GeneratorConfig {
+            hours_before: 8,
+            content_types: vec![ContentType::General],
+            power_platform_fraction: 1.0,
+            records_per_blob_min: 100,
+            records_per_blob_max: 100,
+            ..GeneratorConfig::default()
+        });
+        let mut records = Vec::new();
+        for blob in 0..g.blobs().len() {
+            for index in 0..g.blobs()[blob].record_count {
+                if let Item::Record(record) = g.item(blob, index) {
+                    records.push((record.facts(), serde_json::to_value(&record).unwrap()));
+                }
+            }
+        }
+        (g, records)
+    }
+
+    fn operation<'r>(
+        records: &'r [(RecordFacts, Value)],
+        name: &str,
+    ) -> impl Iterator<Item = &'r (RecordFacts, Value)> {
+        records
+            .iter()
+            .filter(move |(f, _)| f.operation.as_deref() == Some(name))
+    }
+
+    fn share(part: usize, whole: usize) -> f64 {
+        part as f64 / whole as f64
+    }
+
+    #[test]
+    fn agent_interactions_are_conversations_of_several_agents() {
+        let (g, records) = power_platform_tenant();
+        let interactions: Vec<_> = operation(&records, "CopilotInteraction")
+            .filter(|(f, _)| f.agent_id.is_some())
+            .collect();
+        let mut turns: HashMap<&str, Vec<&RecordFacts>> = HashMap::new();
+        for (f, value) in &interactions {
+            let agent = g
+                .directory
+                .agents
+                .iter()
+                .find(|a| Some(&a.agent_id) == f.agent_id.as_ref())
+                .unwrap();
+            let env = &agent.environment.id;
+            assert_eq!(f.platform_agent_id, Some(format!("{env}_{}", agent.bot_id)));
+            assert_eq!(
+                (f.environment_id.as_ref(), f.bot_id.as_ref()),
+                (Some(env), Some(&agent.bot_id))
+            );
+            assert_eq!(
+                (f.record_type, f.workload.as_deref()),
+                (Some(261), Some("Copilot"))
+            );
+            assert_eq!(f.agent_platform.as_deref(), Some("CopilotStudio"));
+            assert!(copilot::AGENT_HOSTS.contains(&f.app_host.as_deref().unwrap()));
+            if let Some(identity) = value.get("AppIdentity") {
+                assert_eq!(
+                    identity,
+                    &json!(format!("Copilot.Studio.{env}-{}", agent.schema_name))
+                );
+            }
+            let data = &value["CopilotEventData"];
+            assert!(data.get("ThreadId").is_some() != data.get("ConversationId").is_some());
+            assert_eq!(data["Messages"][0]["isPrompt"], json!(true));
+            turns
+                .entry(f.conversation_id.as_deref().unwrap())
+                .or_default()
+                .push(f);
+        }
+        let agents: HashSet<_> = interactions.iter().map(|(f, _)| &f.agent_id).collect();
+        assert_eq!(agents.len(), g.directory.agents.len());
+        assert!(
+            interactions.iter().any(|(f, _)| f
+                .environment_id
+                .as_ref()
+                .unwrap()
+                .starts_with("Default-"))
+        );
+        // A conversation belongs to one agent and one person, and most have several turns.
+        for turns in turns.values() {
+            assert_eq!(
+                turns
+                    .iter()
+                    .map(|f| &f.agent_id)
+                    .collect::<HashSet<_>>()
+                    .len(),
+                1
+            );
+            let people: HashSet<_> = turns
+                .iter()
+                .map(|f| f.user_id.as_ref().unwrap().to_lowercase())
+                .collect();
+            assert_eq!(people.len(), 1);
+        }
+        let several = turns.values().filter(|t| t.len() > 1).count();
+        assert!(several * 2 > turns.len(), "{several} of {}", turns.len());
+        assert!(interactions.len() > 2 * turns.len());
+        let uneven = |key: &str| {
+            share(
+                interactions
+                    .iter()
+                    .filter(|(_, v)| v.get(key).is_some())
+                    .count(),
+                interactions.len(),
+            )
+        };
+        assert!(
+            (0.5..0.7).contains(&uneven("AgentName")),
+            "{}",
+            uneven("AgentName")
+        );
+        assert!(
+            (0.7..0.9).contains(&uneven("AppIdentity")),
+            "{}",
+            uneven("AppIdentity")
+        );
+        let by_conversation_id = interactions
+            .iter()
+            .filter(|(_, v)| v["CopilotEventData"].get("ConversationId").is_some());
+        assert!((0.15..0.35).contains(&share(by_conversation_id.count(), interactions.len())));
+    }
+
+    #[test]
+    fn microsoft_365_copilot_records_name_no_agent() {
+        let (_, records) = power_platform_tenant();
+        let m365: Vec<_> = operation(&records, "CopilotInteraction")
+            .filter(|(f, _)| f.agent_id.is_none())
+            .collect();
+        assert!(share(m365.len(), records.len()) > 0.03);
+        for (f, value) in &m365 {
+            assert!(
+                ["Word", "Teams", "Outlook", "Excel"].contains(&f.app_host.as_deref().unwrap())
+            );
+            assert!(f.conversation_id.is_some());
+            for key in [
+                "AgentId",
+                "AgentPlatform",
+                "PlatformAgentId",
+                "AppIdentity",
+                "AgentName",
+            ] {
+                assert!(value.get(key).is_none(), "{key}");
+            }
+            assert_eq!(
+                (&f.bot_id, &f.environment_id, &f.agent_name),
+                (&None, &None, &None)
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_last_agent_is_ever_deleted() {
+        let (g, records) = power_platform_tenant();
+        let last = g.directory.agents.last().unwrap();
+        let deleted: HashSet<_> = operation(&records, "BotDelete")
+            .map(|(f, _)| f.bot_id.as_ref().unwrap())
+            .collect();
+        assert_eq!(deleted, HashSet::from([&last.bot_id]));
+        for name in [
+            "BotCreate",
+            "BotUpdateOperation-BotPublish",
+            "BotUpdateOperation-BotNameUpdate",
+        ] {
+            assert!(operation(&records, name).count() > 0, "{name}");
+        }
+        let lifecycle = records.iter().filter(|(f, _)| f.record_type == Some(384));
+        for (f, value) in lifecycle {
+            let agent = g
+                .directory
+                .agents
+                .iter()
+                .find(|a| Some(&a.bot_id) == f.bot_id.as_ref())
+                .unwrap();
+            assert_eq!(f.environment_id.as_ref(), Some(&agent.environment.id));
+            assert_eq!(value["BotSchemaName"], json!(agent.schema_name));
+            let named = matches!(
+                f.operation.as_deref(),
+                Some("BotCreate" | "BotUpdateOperation-BotNameUpdate")
+            );
+            assert_eq!(f.agent_name.as_ref(), named.then_some(&agent.display_name));
+            assert_eq!(f.agent_id, None);
+        }
+    }
+
+    #[test]
+    fn launches_name_their_environments_now_and_then() {
+        let (_, records) = power_platform_tenant();
+        let launches: Vec<_> = operation(&records, "LaunchPowerApp")
+            .map(|(f, _)| f)
+            .collect();
+        let mut names: HashMap<&str, HashSet<Option<&str>>> = HashMap::new();
+        for f in launches.iter().filter(|f| f.record_type == Some(256)) {
+            names
+                .entry(f.environment_id.as_deref().unwrap())
+                .or_default()
+                .insert(f.environment_name.as_deref());
+        }
+        let default = format!("Default-{}", crate::config::DEFAULT_TENANT_ID);
+        assert_eq!(
+            names[default.as_str()],
+            HashSet::from([Some("Contoso (default)"), None])
+        );
+        assert_eq!(names.len(), 3);
+        // One name per environment, and some launches without it.
+        assert!(
+            names
+                .values()
+                .all(|n| n.iter().flatten().count() == 1 && n.contains(&None))
+        );
+        let unnamed = launches
+            .iter()
+            .filter(|f| f.record_type == Some(256) && f.environment_name.is_none());
+        let current = launches.iter().filter(|f| f.record_type == Some(256));
+        assert!((0.05..0.15).contains(&share(unnamed.count(), current.count())));
+        for f in launches.iter().filter(|f| f.record_type == Some(45)) {
+            assert_eq!(f.environment_name, None);
+            assert!(names.contains_key(f.environment_id.as_deref().unwrap()));
+        }
+    }
+
+    #[test]
+    fn flows_sit_in_environments() {
+        let (g, records) = power_platform_tenant();
+        let flows: Vec<_> = records
+            .iter()
+            .filter(|(f, _)| f.record_type == Some(30))
+            .collect();
+        for (f, value) in &flows {
+            let flow = g
+                .directory
+                .flows
+                .iter()
+                .find(|d| Some(&d.id) == f.flow_id.as_ref())
+                .unwrap();
+            assert_eq!(f.environment_id.as_ref(), Some(&flow.environment.id));
+            let url = format!(
+                "https://make.powerautomate.com/environments/{}/flows/{}/details",
+                flow.environment.id, flow.id
+            );
+            assert_eq!(value["FlowDetailsUrl"], json!(url));
+        }
+        let environments: HashSet<_> = flows.iter().map(|(f, _)| &f.environment_id).collect();
+        assert!(environments.len() > 1);
+        for name in [
+            "CreateFlow",
+            "EditFlow",
+            "PutPermissions",
+            "DeletePermissions",
+        ] {
+            assert!(operation(&records, name).count() > 0, "{name}");
+        }
+        let deletions = share(operation(&records, "DeleteFlow").count(), flows.len());
+        assert!((0.05..0.12).contains(&deletions), "{deletions}");
     }
 
     #[test]

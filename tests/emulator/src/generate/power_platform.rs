@@ -1,18 +1,23 @@
 //! Power Platform records, in the shapes Microsoft sends them: app launches
 //! (RecordType 256, or the older RecordType 45 shape), flow changes, and app
-//! permission edits and deletions.
+//! permission edits and deletions; Copilot's records are in `copilot.rs`.
 
 use super::directory::{App, User};
 use super::{Generator, HOT_USER, RecordContext, client_ip};
 use crate::records::*;
 use crate::rng::SplitMix64;
 
+/// Shares of the Power Platform records that are Copilot interactions, with agents and with
+/// Microsoft 365 Copilot (`0.77..0.92` and `0.92..0.97` in the mix below).
+pub(super) const AGENT_INTERACTION_SHARE: f64 = 0.15;
+pub(super) const M365_COPILOT_SHARE: f64 = 0.05;
+
 /// Who a record is about, drawn before what they did.
-struct Actor<'g> {
-    user: &'g User,
+pub(super) struct Actor<'g> {
+    pub user: &'g User,
     /// The UPN as this record spells it.
-    upn: String,
-    ip: String,
+    pub upn: String,
+    pub ip: String,
 }
 
 impl Generator {
@@ -24,14 +29,20 @@ impl Generator {
             ip: client_ip(rng),
         };
         let draw = rng.next_f64();
-        if draw < 0.70 {
+        if draw < 0.55 {
             self.app_launch(rng, ctx, actor)
-        } else if draw < 0.88 {
+        } else if draw < 0.68 {
             self.flow_event(rng, ctx, actor)
-        } else if draw < 0.96 {
+        } else if draw < 0.74 {
             permission_edit(ctx, actor, self.app(rng))
-        } else {
+        } else if draw < 0.77 {
             deletion(ctx, actor, self.retiring_app(rng))
+        } else if draw < 0.77 + AGENT_INTERACTION_SHARE {
+            self.agent_interaction(rng, ctx, actor)
+        } else if draw < 0.77 + AGENT_INTERACTION_SHARE + M365_COPILOT_SHARE {
+            self.m365_copilot(rng, ctx, actor)
+        } else {
+            self.bot_event(rng, ctx, actor)
         }
     }
 
@@ -46,10 +57,13 @@ impl Generator {
 
     fn flow_event(&self, rng: &mut SplitMix64, ctx: RecordContext, actor: Actor) -> Record {
         let flow = rng.pick(&self.directory.flows);
-        let operation = match rng.below(10) {
-            0..=2 => "CreateFlow",
-            3..=8 => "EditFlow",
-            _ => "DeleteFlow",
+        // Deletions about 1 in 12; permission changes rarer than edits.
+        let operation = match rng.below(24) {
+            0..=5 => "CreateFlow",
+            6..=16 => "EditFlow",
+            17..=19 => "PutPermissions",
+            20..=21 => "DeleteFlow",
+            _ => "DeletePermissions",
         };
         Record::Flow(FlowEvent {
             id: ctx.id,
@@ -63,7 +77,10 @@ impl Generator {
             record_type: 30,
             workload: "MicrosoftFlow",
             operation,
-            flow_details_url: format!("https://make.powerautomate.com/flows/{}", flow.id),
+            flow_details_url: format!(
+                "https://make.powerautomate.com/environments/{}/flows/{}/details",
+                flow.environment.id, flow.id
+            ),
         })
     }
 
@@ -118,27 +135,38 @@ fn legacy_launch(rng: &mut SplitMix64, ctx: RecordContext, actor: Actor, app: &A
         user_id: actor.upn,
         client_ip: actor.ip,
         app_name: app.id.clone(),
-        environment_name: app.environment_id.clone(),
+        // Microsoft sends the environment's id here, not its name.
+        environment_name: app.environment.id.clone(),
         app_session_id: rng.guid(),
         app_display_name: app.display_name.clone(),
     })
 }
 
+/// Share of current-shape launches without the environment's name: real tenants are uneven.
+const UNNAMED_ENVIRONMENT_RATE: f64 = 0.1;
+
 fn launch(rng: &mut SplitMix64, ctx: RecordContext, actor: Actor, app: &App) -> Record {
     let role = *rng.pick(&["Maker", "User", "Owner"]);
+    let environment = &app.environment;
+    let mut property_collection = vec![
+        prop(PROP_APP_DISPLAY_NAME, &app.display_name),
+        prop(PROP_APP_ID, &app.id),
+        prop(PROP_ENVIRONMENT_ID, &environment.id),
+        prop(PROP_ENVIRONMENT_NAME, &environment.name),
+        prop(PROP_RESOURCE_TYPE, "PowerApp"),
+        prop(PROP_ACTIVITY_NAME, "LaunchPowerApp"),
+        prop(PROP_PRINCIPAL_NAME, &actor.upn),
+        prop(PROP_ENDUSER_ID, &actor.user.key),
+        prop(PROP_ENDUSER_ROLE, role),
+        prop(PROP_TENANT_ID, &ctx.organization_id),
+    ];
+    // Drawn last, so that the draws above keep their values.
+    if rng.chance(UNNAMED_ENVIRONMENT_RATE) {
+        property_collection.retain(|p| p.name != PROP_ENVIRONMENT_NAME);
+    }
     Record::PowerPlatformLaunch(PowerPlatformLaunch {
-        property_collection: vec![
-            prop(PROP_APP_DISPLAY_NAME, &app.display_name),
-            prop(PROP_APP_ID, &app.id),
-            prop(PROP_ENVIRONMENT_ID, &app.environment_id),
-            prop(PROP_RESOURCE_TYPE, "PowerApp"),
-            prop(PROP_ACTIVITY_NAME, "LaunchPowerApp"),
-            prop(PROP_PRINCIPAL_NAME, &actor.upn),
-            prop(PROP_ENDUSER_ID, &actor.user.key),
-            prop(PROP_ENDUSER_ROLE, role),
-            prop(PROP_TENANT_ID, &ctx.organization_id),
-        ],
-        environment_id: app.environment_id.clone(),
+        property_collection,
+        environment_id: environment.id.clone(),
         user_id: actor.upn,
         client_ip: actor.ip,
         id: ctx.id,
@@ -159,7 +187,7 @@ fn permission_edit(ctx: RecordContext, actor: Actor, app: &App) -> Record {
     let properties = vec![
         prop(PROP_APP_ID, &app.id),
         prop(PROP_APP_DISPLAY_NAME, &app.display_name),
-        prop(PROP_ENVIRONMENT_ID, &app.environment_id),
+        prop(PROP_ENVIRONMENT_ID, &app.environment.id),
         prop(PROP_RESOURCE_TYPE, "PowerApp"),
         prop(PROP_ACTIVITY_NAME, "PowerAppPermissionEdited"),
         prop(PROP_PRINCIPAL_NAME, &actor.upn),

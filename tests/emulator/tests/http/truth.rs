@@ -163,7 +163,30 @@ async fn truth_matches_what_is_served() {
         "Power BI noise"
     );
     let flows = truth.records.iter().filter(|r| r.record_type == Some(30));
-    assert!(flows.clone().count() > 0 && flows.into_iter().all(|r| r.flow_id.is_some()));
+    assert!(flows.clone().count() > 0);
+    assert!(
+        flows
+            .into_iter()
+            .all(|r| r.flow_id.is_some() && r.environment_id.is_some())
+    );
+    let interactions = truth
+        .records
+        .iter()
+        .filter(|r| r.operation.as_deref() == Some("CopilotInteraction"));
+    assert!(interactions.clone().all(|r| r.conversation_id.is_some()));
+    assert!(
+        interactions
+            .clone()
+            .any(|r| r.agent_id.is_some() && r.bot_id.is_some())
+    );
+    assert!(
+        interactions.clone().any(|r| r.agent_id.is_none()),
+        "Microsoft 365 Copilot"
+    );
+    assert!(
+        truth.records.iter().any(|r| r.environment_name.is_some()),
+        "environment names"
+    );
 }
 
 #[tokio::test]

@@ -81,13 +81,18 @@ impl Fixture {
             .collect()
     }
 
-    /// What must be stored: every Power Platform record of a listable blob.
+    /// What must be stored: every Power Platform record of a listable blob, Copilot Studio
+    /// agents' turns and authoring included, Microsoft 365 Copilot's own turns not.
     pub fn expected(&self) -> BTreeMap<String, TruthRecord> {
         self.tenant
             .truth(false)
             .records
             .into_iter()
-            .filter(|r| matches!(r.record_type, Some(30 | 45 | 46 | 79 | 256)))
+            .filter(|r| {
+                matches!(r.record_type, Some(30 | 45 | 46 | 79 | 256))
+                    || is_agent_turn(r)
+                    || is_agent_authoring(r)
+            })
             .filter(|r| r.blobs.iter().any(|b| b.available && !b.expired))
             .map(|r| (r.id.clone(), r))
             .collect()
@@ -107,12 +112,19 @@ impl Fixture {
         );
         for (id, record) in &expected {
             let item = &stored[id];
-            let launch_app = record.app_id.as_deref().or(record.flow_id.as_deref());
+            let subject = if is_agent_turn(record) {
+                record.agent_id.clone()
+            } else if is_agent_authoring(record) {
+                record.bot_id.as_deref().map(str::to_lowercase)
+            } else {
+                let launch_app = record.app_id.as_deref().or(record.flow_id.as_deref());
+                launch_app.map(str::to_lowercase)
+            };
             assert_eq!(
                 item.get("app_id")
                     .and_then(|v| v.as_s().ok())
                     .map(String::as_str),
-                launch_app.map(str::to_lowercase).as_deref(),
+                subject.as_deref(),
                 "{id}"
             );
             assert_eq!(
@@ -129,6 +141,25 @@ impl Fixture {
             );
         }
     }
+}
+
+/// A turn with a Copilot Studio agent (not Microsoft 365 Copilot's own).
+pub fn is_agent_turn(r: &TruthRecord) -> bool {
+    r.operation.as_deref() == Some("CopilotInteraction")
+        && (r.platform_agent_id.is_some()
+            || r.agent_platform
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case("CopilotStudio")))
+}
+
+/// Copilot Studio authoring: `BotCreate`, `BotDelete`, `BotUpdateOperation-…`.
+pub fn is_agent_authoring(r: &TruthRecord) -> bool {
+    r.operation.as_deref().is_some_and(|op| {
+        op == "BotCreate"
+            || op == "BotDelete"
+            || op.starts_with("BotUpdateOperation-")
+            || op.starts_with("BotComponent")
+    })
 }
 
 pub fn n(value: &Value, field: &str) -> u64 {
@@ -274,13 +305,21 @@ fn deletions(fx: &Fixture) -> BTreeMap<String, String> {
     deleted
 }
 
-/// The report without the fields the truth does not know (deletions).
+/// The report without the fields [`expected_report`] leaves to other tests (deletions; the
+/// environment and production bar, which `--test views` compares).
 pub fn comparable(report: &Value) -> Value {
     let mut report = report.clone();
     for app in report["apps"].as_array_mut().unwrap() {
         let app = app.as_object_mut().unwrap();
-        app.remove("deleted");
-        app.remove("deleted_at");
+        for field in [
+            "deleted",
+            "deleted_at",
+            "environment_id",
+            "environment_name",
+            "production",
+        ] {
+            app.remove(field);
+        }
     }
     report
 }

@@ -13,10 +13,11 @@ mod escape;
 mod number;
 mod style;
 mod totals;
+mod views;
 
 use std::fmt::Write as _;
 
-use super::Report;
+use super::{Dashboard, Report};
 use style::STYLE;
 
 pub use escape::escape;
@@ -41,15 +42,20 @@ impl Default for HtmlOptions {
     }
 }
 
-/// The page for `report`.
-pub fn render(report: &Report, options: &HtmlOptions) -> String {
+/// The page for `dashboard`: the apps first, then a section per view.
+pub fn render(dashboard: &Dashboard, options: &HtmlOptions) -> String {
     let top = options.top.max(1);
+    let report = &dashboard.apps;
     let mut page = String::with_capacity(64 * 1024);
     head(&mut page, report);
     header(&mut page, report, options.generated_at.as_deref());
     totals::cards(&mut page, report);
     days::sections(&mut page, &report.days);
     apps::top_apps(&mut page, report, top);
+    views::environments(&mut page, &dashboard.environments, top);
+    views::top_launchers(&mut page, &dashboard.users, top);
+    views::agents(&mut page, &dashboard.agents, top);
+    views::flows(&mut page, &dashboard.flows, top);
     apps::inactive_apps(&mut page, report, top);
     apps::deleted_apps(&mut page, report, top);
     page.push_str(FOOTER);
@@ -57,7 +63,7 @@ pub fn render(report: &Report, options: &HtmlOptions) -> String {
 }
 
 fn head(page: &mut String, report: &Report) {
-    let title = format!("Power Apps usage, {} to {}", report.from, report.to);
+    let title = format!("Power Platform usage, {} to {}", report.from, report.to);
     let _ = write!(
         page,
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -75,12 +81,22 @@ fn head(page: &mut String, report: &Report) {
 fn header(page: &mut String, report: &Report, generated_at: Option<&str>) {
     let _ = write!(
         page,
-        "<header>\n<h1>Power Apps usage</h1>\n<p id=\"range\" data-from=\"{from}\" data-to=\"{to}\">\
-         {from} to {to} (UTC days, both included){generated}</p>\n</header>\n",
+        "<header>\n<h1>Power Platform usage</h1>\n<p id=\"range\" data-from=\"{from}\" data-to=\"{to}\"{env_attr}>\
+         {from} to {to} (UTC days, both included){env}{generated}</p>\n</header>\n",
         from = escape(&report.from),
         to = escape(&report.to),
         generated = generated_at
             .map(|at| format!(" · generated {}", escape(at)))
+            .unwrap_or_default(),
+        env_attr = report
+            .environment_id
+            .as_deref()
+            .map(|e| format!(" data-environment-id=\"{}\"", escape(e)))
+            .unwrap_or_default(),
+        env = report
+            .environment_id
+            .as_deref()
+            .map(|e| format!(" · environment {}", escape(e)))
             .unwrap_or_default(),
     );
 }
@@ -89,7 +105,10 @@ fn header(page: &mut String, report: &Report, generated_at: Option<&str>) {
 const FOOTER: &str = "<footer>\n<p>Launches: audit records with operation LaunchPowerApp in the \
      range. Unique users: distinct users (UPNs compared without letter case) over the whole range, \
      not a sum of days. Last launched: the newest launch ever stored, in the range or not. \
-     Inactive: launched before the range, not in it, and not deleted. Times are UTC.</p>\n\
+     Inactive: launched before the range, not in it, and not deleted. Only canvas apps write \
+     launches; model-driven apps do not. Production: 50 launches or 5 unique users in one calendar \
+     month. Agent turns: CopilotInteraction records of Copilot Studio agents. Flow runs are not in \
+     the audit log. Times are UTC.</p>\n\
      <p>The JSON report of the same range (the <code>audit-report</code> function without \
      <code>\"format\": \"html\"</code>) has every app and the same numbers.</p>\n</footer>\n\
      </main>\n</body>\n</html>\n";
@@ -108,6 +127,9 @@ mod tests {
             launches,
             unique_users: users,
             last_launched: Some("2026-11-02T10:00:00Z".into()),
+            environment_id: None,
+            environment_name: None,
+            production: false,
             deleted: false,
             deleted_at: None,
             by_day: None,
@@ -130,6 +152,7 @@ mod tests {
         Report {
             from: "2026-11-01".into(),
             to: "2026-11-02".into(),
+            environment_id: None,
             totals: Totals {
                 launches: apps.iter().map(|a| a.launches).sum(),
                 unique_users: 42,
@@ -162,10 +185,10 @@ mod tests {
     fn text_is_escaped_everywhere() {
         let evil = r#"Tom & "Jerry's" <script>alert(1)</script> — café ☕"#;
         let page = render(
-            &report(vec![
+            &Dashboard::apps_only(report(vec![
                 app("a\"1", Some(evil), 2000, 40),
                 app("b1", Some("x"), 3, 2),
-            ]),
+            ])),
             &HtmlOptions::default(),
         );
         assert!(
@@ -185,7 +208,7 @@ mod tests {
             app("a1", Some("Expenses"), 1234, 40),
             app("b2", None, 9, 2),
         ]);
-        let page = render(&r, &HtmlOptions::default());
+        let page = render(&Dashboard::apps_only(r.clone()), &HtmlOptions::default());
         for needle in [
             "id=\"total-launches\" data-value=\"1243\">1,243<",
             "id=\"total-unique-users\" data-value=\"42\">42<",
@@ -209,7 +232,7 @@ mod tests {
     #[test]
     fn the_page_is_self_contained_and_its_policy_allows_exactly_its_stylesheet() {
         let page = render(
-            &report(vec![app("a1", None, 1300, 1)]),
+            &Dashboard::apps_only(report(vec![app("a1", None, 1300, 1)])),
             &HtmlOptions::default(),
         );
         assert!(page.starts_with("<!doctype html>"));
@@ -246,7 +269,7 @@ mod tests {
             .map(|i| app(&format!("app-{i:04}"), Some("App"), 5000 - i, 1))
             .collect();
         let rest: u64 = apps[50..].iter().map(|a| a.launches).sum();
-        let page = render(&report(apps), &HtmlOptions::default());
+        let page = render(&Dashboard::apps_only(report(apps)), &HtmlOptions::default());
         assert_eq!(page.matches("<tr class=\"app\"").count(), 50);
         assert!(page.contains(&format!(
             "id=\"more-apps\" data-apps=\"4950\" data-launches=\"{rest}\">4,950 more apps, {} launches.",
@@ -255,7 +278,7 @@ mod tests {
         assert!(page.len() < 200_000, "{} bytes", page.len());
 
         let small = render(
-            &report(vec![app("a", None, 1250, 1), app("b", None, 1, 1)]),
+            &Dashboard::apps_only(report(vec![app("a", None, 1250, 1), app("b", None, 1, 1)])),
             &HtmlOptions {
                 top: 1,
                 generated_at: Some("2026-11-24T06:00:00Z".into()),
@@ -278,7 +301,7 @@ mod tests {
             day.launches = 0;
             day.unique_users = 0;
         }
-        let page = render(&r, &HtmlOptions::default());
+        let page = render(&Dashboard::apps_only(r.clone()), &HtmlOptions::default());
         assert!(page.contains("No launches in this range."));
         assert_eq!(page.matches("<rect class=\"bar\"").count(), 2);
         assert!(!page.contains("NaN") && !page.contains("=\"inf"));
