@@ -59,10 +59,17 @@ invoke audit-sync '{}'
 echo "== Usage per app over the last 30 days (audit-report)"
 if [ "$report_format" = "--json" ]; then
   invoke audit-report '{}'
+  invoke audit-report '{"view": "environments"}'
+  invoke audit-report '{"view": "agents"}'
 elif [ "$report_format" = "--html" ]; then
   echo "\$ audit-report --html '{}' > .local/report.html"
   scripts/report.sh --html '{}' 2>/dev/null
 else
   echo "\$ audit-report --table '{}'"
   target/debug/audit-report --table '{}' 2>/dev/null
+  for view in environments agents; do
+    echo
+    echo "\$ audit-report --table '{\"view\": \"$view\"}'"
+    target/debug/audit-report --table "{\"view\": \"$view\"}" 2>/dev/null
+  done
 fi

@@ -123,13 +123,12 @@ pub async fn answer(store: &Store, request: &ReportRequest) -> Result<Answer, St
 }
 
 /// Every view, for the page: the app summaries are read once for the views built on them.
+/// One kind is read after another: each read already has about a hundred Queries in flight.
 pub async fn dashboard(store: &Store, request: &ReportRequest) -> Result<Dashboard, StoreError> {
-    let (apps, names, agents, flows) = futures::try_join!(
-        KindReads::read(store, request, Kind::App, request.app_id.as_deref()),
-        store.environment_names(),
-        agents(store, request),
-        KindReads::read(store, request, Kind::Flow, None),
-    )?;
+    let apps = KindReads::read(store, request, Kind::App, request.app_id.as_deref()).await?;
+    let names = store.environment_names().await?;
+    let agents = agents(store, request).await?;
+    let flows = KindReads::read(store, request, Kind::Flow, None).await?;
     Ok(Dashboard {
         environments: view::environments::assemble(request, &apps, &names),
         users: view::users::assemble(request, &apps),
@@ -140,10 +139,8 @@ pub async fn dashboard(store: &Store, request: &ReportRequest) -> Result<Dashboa
 }
 
 async fn agents(store: &Store, request: &ReportRequest) -> Result<AgentsReport, StoreError> {
-    let (agents, bots) = futures::try_join!(
-        KindReads::read(store, request, Kind::Agent, None),
-        store.facts(Kind::Bot)
-    )?;
+    let agents = KindReads::read(store, request, Kind::Agent, None).await?;
+    let bots = store.facts(Kind::Bot).await?;
     let bots: BTreeMap<_, _> = bots.into_iter().map(|b| (b.id.clone(), b)).collect();
     Ok(view::agents::assemble(request, &agents, &bots))
 }

@@ -35,15 +35,16 @@ impl KindReads {
         only: Option<&str>,
     ) -> Result<KindReads, StoreError> {
         let days: Vec<String> = request.days().map(|d| d.to_string()).collect();
-        let per_day = futures::stream::iter(days.iter().map(|day| async move {
+        let days = futures::stream::iter(days.iter().map(|day| async move {
             match only {
                 Some(id) => store.subject_day_summary(kind, day, id).await,
                 None => store.day_summaries(kind, day).await,
             }
         }))
         .buffered(DAY_CONCURRENCY)
-        .try_collect();
-        let (days, facts) = futures::try_join!(per_day, store.facts(kind))?;
+        .try_collect()
+        .await?;
+        let facts = store.facts(kind).await?;
         Ok(KindReads {
             days,
             facts: facts.into_iter().map(|f| (f.id.clone(), f)).collect(),
