@@ -44,6 +44,16 @@ pub struct EmulatorConfig {
     pub tenant_domain: String,
     pub client_id: String,
     pub client_secret: String,
+    /// PEM X.509 certificates registered on the app, whose keys may sign
+    /// client assertions: more than one during a rotation. Each text may hold
+    /// several `CERTIFICATE` blocks (and other blocks, which are skipped).
+    /// [`crate::Emulator::set_client_certificates`] replaces them at run time.
+    pub client_certificates: Vec<String>,
+    /// Refuse a client assertion whose `jti` was already used while it can
+    /// still be valid. Stricter than Entra, which documents no such check
+    /// (and whose own libraries reuse an assertion for minutes): a client
+    /// that signs one assertion per request passes either way.
+    pub reject_assertion_replay: bool,
     pub foreign_tenant_id: String,
     /// 0 binds an ephemeral port.
     pub port: u16,
@@ -77,6 +87,8 @@ impl Default for EmulatorConfig {
             tenant_domain: DEFAULT_TENANT_DOMAIN.to_string(),
             client_id: DEFAULT_CLIENT_ID.to_string(),
             client_secret: DEFAULT_CLIENT_SECRET.to_string(),
+            client_certificates: Vec::new(),
+            reject_assertion_replay: true,
             foreign_tenant_id: DEFAULT_FOREIGN_TENANT_ID.to_string(),
             port: 0,
             seed: 42,

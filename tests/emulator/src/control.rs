@@ -39,6 +39,10 @@ pub(crate) fn routes() -> Router<Arc<State>> {
         .route("/_emulator/subscriptions/enable", post(enable_subscription))
         .route("/_emulator/content", post(add_content))
         .route("/_emulator/tenant", get(tenant).post(set_tenant))
+        .route(
+            "/_emulator/client-certificates",
+            get(certificates).post(set_certificates),
+        )
 }
 
 /// A control request that makes no sense: 400 `{"error": "..."}`.
@@ -256,4 +260,29 @@ async fn set_tenant(AxumState(state): AppState, body: Bytes) -> Result<Response,
         state.set_permission(granted);
     }
     Ok(tenant_view(&state).into_response())
+}
+
+#[derive(Deserialize)]
+struct CertificatesRequest {
+    certificates: Vec<String>,
+}
+
+fn certificates_view(state: &State) -> Json<Value> {
+    Json(json!({"sha256_thumbprints": state.certificate_thumbprints()}))
+}
+
+async fn certificates(AxumState(state): AppState) -> Json<Value> {
+    certificates_view(&state)
+}
+
+/// Replaces the app's certificates (PEM texts), as `set_client_certificates`.
+async fn set_certificates(
+    AxumState(state): AppState,
+    body: Bytes,
+) -> Result<Json<Value>, ControlError> {
+    let request: CertificatesRequest = parse_body(&body, "client-certificates")?;
+    let certificates = crate::certificate::parse_all(&request.certificates)
+        .map_err(|e| ControlError(e.to_string()))?;
+    state.set_certificates(certificates);
+    Ok(certificates_view(&state))
 }

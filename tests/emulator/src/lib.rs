@@ -22,6 +22,7 @@
 //! ```
 
 mod api;
+pub mod certificate;
 mod clock;
 mod config;
 mod content_type;
@@ -46,6 +47,7 @@ use time::OffsetDateTime;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use certificate::{CertificateError, TestCertificate};
 pub use config::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_FOREIGN_HOST, DEFAULT_FOREIGN_TENANT_ID,
     DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID, EmulatorConfig, GeneratorConfig, HotAppDay,
@@ -70,8 +72,11 @@ pub struct Emulator {
 
 impl Emulator {
     /// Generates the tenant, binds `127.0.0.1:{config.port}` and serves on
-    /// the current tokio runtime.
+    /// the current tokio runtime. A client certificate that does not parse
+    /// is an `InvalidInput` error.
     pub async fn start(mut config: EmulatorConfig) -> std::io::Result<Emulator> {
+        let certificates = certificate::parse_all(&config.client_certificates)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port)))
                 .await?;
@@ -98,7 +103,7 @@ impl Emulator {
         .await
         .map_err(std::io::Error::other)?;
 
-        let state = Arc::new(State::new(config, local_addr, store));
+        let state = Arc::new(State::new(config, local_addr, store, certificates));
         let app = server::router(state.clone());
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -142,6 +147,22 @@ impl Emulator {
 
     pub fn client_secret(&self) -> &str {
         &self.state.config.client_secret
+    }
+
+    /// Replaces the certificates registered on the app (as an admin would
+    /// in a rotation): assertions signed with any of them pass from now on,
+    /// those signed with a certificate no longer listed fail. Nothing is
+    /// changed when one does not parse. [`Emulator::config`] still shows the
+    /// certificates it started with.
+    pub fn set_client_certificates(&self, pems: Vec<String>) -> Result<(), CertificateError> {
+        let certificates = certificate::parse_all(&pems)?;
+        self.state.set_certificates(certificates);
+        Ok(())
+    }
+
+    /// The `x5t#S256` thumbprints of the certificates registered now.
+    pub fn client_certificate_thumbprints(&self) -> Vec<String> {
+        self.state.certificate_thumbprints()
     }
 
     /// `{base_url}/{tenant}/oauth2/token`.

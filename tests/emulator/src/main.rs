@@ -3,14 +3,19 @@
 //! and serves until SIGTERM or SIGINT.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::str::FromStr;
 
-use o365_emulator::{ContentType, Emulator, EmulatorConfig, NextPageHeader};
+use o365_emulator::{ContentType, Emulator, EmulatorConfig, NextPageHeader, TestCertificate};
 use tracing_subscriber::EnvFilter;
 
 const USAGE: &str = "\
 usage: o365-emulator [options]
+       o365-emulator --make-certificate DIR
+                            write a new test certificate (cert.pem) and its RSA 2048 key
+                            (key.pem, PKCS#8) into DIR, print their paths and thumbprints
+                            as one JSON line, and exit
 
 server:
   --port N                  port on 127.0.0.1 (default 0: ephemeral)
@@ -25,6 +30,9 @@ server:
 
 identity:
   --tenant-id GUID  --client-id GUID  --client-secret SECRET
+  --client-certificate PEM-FILE   a certificate registered on the app, whose key may sign
+                            client assertions (repeatable: a rotation registers two)
+  --allow-assertion-replay  accept a client assertion's jti more than once, as Entra does
 
 content:
   --seed N                  (default 42)
@@ -68,8 +76,14 @@ fn content_types(flag: &str, value: Option<String>) -> Result<Vec<ContentType>, 
         .collect()
 }
 
-/// `None` means `--help` was asked for.
-fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<EmulatorConfig>, String> {
+/// What the command line asks for.
+enum Command {
+    Serve(Box<EmulatorConfig>),
+    Help,
+    MakeCertificate(PathBuf),
+}
+
+fn parse_args(args: impl Iterator<Item = String>) -> Result<Command, String> {
     let mut config = EmulatorConfig::default();
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -79,9 +93,12 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<EmulatorConfi
             None => (arg.clone(), None),
         };
         if flag == "-h" || flag == "--help" {
-            return Ok(None);
+            return Ok(Command::Help);
         }
         let mut value = || inline.take().or_else(|| args.next());
+        if flag == "--make-certificate" {
+            return Ok(Command::MakeCertificate(parse(&flag, value())?));
+        }
         if !server_flag(&mut config, &flag, &mut value)?
             && !content_flag(&mut config, &flag, &mut value)?
         {
@@ -91,7 +108,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<EmulatorConfi
             return Err(format!("{flag} takes no value"));
         }
     }
-    Ok(Some(config))
+    Ok(Command::Serve(Box::new(config)))
 }
 
 /// The server and identity flags; `false` when `flag` is not one of them.
@@ -113,6 +130,8 @@ fn server_flag(
         "--tenant-id" => config.tenant_id = parse(flag, value())?,
         "--client-id" => config.client_id = parse(flag, value())?,
         "--client-secret" => config.client_secret = parse(flag, value())?,
+        "--client-certificate" => config.client_certificates.push(read_file(flag, value())?),
+        "--allow-assertion-replay" => config.reject_assertion_replay = false,
         _ => return Ok(false),
     }
     Ok(true)
@@ -162,6 +181,42 @@ fn content_flag(
         _ => return Ok(false),
     }
     Ok(true)
+}
+
+fn read_file(flag: &str, value: Option<String>) -> Result<String, String> {
+    let path: String = parse(flag, value)?;
+    std::fs::read_to_string(&path).map_err(|e| format!("{flag} {path:?}: {e}"))
+}
+
+/// The one line `--make-certificate` prints.
+#[derive(serde::Serialize)]
+struct Made {
+    certificate: PathBuf,
+    private_key: PathBuf,
+    sha256_thumbprint: String,
+    sha1_thumbprint: String,
+}
+
+fn make_certificate(dir: PathBuf) -> ExitCode {
+    let certificate = TestCertificate::generate();
+    let (cert_path, key_path) = match certificate.write_to_dir(&dir) {
+        Ok(paths) => paths,
+        Err(e) => {
+            eprintln!("o365-emulator: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let made = Made {
+        certificate: cert_path,
+        private_key: key_path,
+        sha256_thumbprint: certificate.sha256_thumbprint,
+        sha1_thumbprint: certificate.sha1_thumbprint,
+    };
+    println!(
+        "{}",
+        serde_json::to_string(&made).expect("paths and strings serialize")
+    );
+    ExitCode::SUCCESS
 }
 
 fn next_page_header(flag: &str, value: Option<String>) -> Result<NextPageHeader, String> {
@@ -220,8 +275,9 @@ async fn main() -> ExitCode {
         .init();
 
     let config = match parse_args(std::env::args().skip(1)) {
-        Ok(Some(config)) => config,
-        Ok(None) => {
+        Ok(Command::Serve(config)) => *config,
+        Ok(Command::MakeCertificate(dir)) => return make_certificate(dir),
+        Ok(Command::Help) => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
         }
@@ -264,8 +320,17 @@ async fn main() -> ExitCode {
 mod tests {
     use super::*;
 
-    fn args(line: &str) -> Result<Option<EmulatorConfig>, String> {
+    fn command(line: &str) -> Result<Command, String> {
         parse_args(line.split_whitespace().map(str::to_string))
+    }
+
+    /// The configuration to serve with, `None` for help.
+    fn args(line: &str) -> Result<Option<EmulatorConfig>, String> {
+        command(line).map(|command| match command {
+            Command::Serve(config) => Some(*config),
+            Command::Help => None,
+            Command::MakeCertificate(_) => panic!("{line}: not a serve command"),
+        })
     }
 
     #[test]
@@ -290,5 +355,26 @@ mod tests {
         assert!(args("--lazy=1").is_err());
         assert!(args("--port").is_err());
         assert!(args("--content-types Audit.Nope").is_err());
+    }
+
+    #[test]
+    fn certificate_flags() {
+        let dir = std::env::temp_dir().join(format!("o365-emulator-cli-{}", std::process::id()));
+        let certificate = TestCertificate::generate();
+        let (cert_path, _) = certificate.write_to_dir(&dir).unwrap();
+        let line = format!(
+            "--client-certificate {0} --client-certificate={0} --allow-assertion-replay",
+            cert_path.display()
+        );
+        let config = args(&line).unwrap().unwrap();
+        assert_eq!(config.client_certificates.len(), 2);
+        assert_eq!(config.client_certificates[0], certificate.certificate_pem);
+        assert!(!config.reject_assertion_replay);
+        assert!(args("--client-certificate /nonexistent/cert.pem").is_err());
+        match command("--make-certificate /tmp/x").unwrap() {
+            Command::MakeCertificate(dir) => assert_eq!(dir, PathBuf::from("/tmp/x")),
+            _ => panic!("not --make-certificate"),
+        }
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
+use crate::certificate::RegisteredCertificate;
 use crate::clock::Clock;
 use crate::config::EmulatorConfig;
 use crate::content_type::ContentType;
@@ -76,6 +77,9 @@ pub(crate) struct State {
     tenant: Mutex<Tenant>,
     faults: Mutex<FaultEngine>,
     stats: Mutex<StatsCollector>,
+    certificates: RwLock<Vec<RegisteredCertificate>>,
+    /// `jti` of each accepted client assertion, until it can no longer be valid.
+    spent_assertions: Mutex<HashMap<String, OffsetDateTime>>,
 }
 
 // A panic in one handler must not wedge every later request, so poisoned
@@ -88,7 +92,12 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl State {
-    pub fn new(config: EmulatorConfig, local_addr: SocketAddr, store: ContentStore) -> Self {
+    pub fn new(
+        config: EmulatorConfig,
+        local_addr: SocketAddr,
+        store: ContentStore,
+        certificates: Vec<RegisteredCertificate>,
+    ) -> Self {
         let mut tenant = Tenant {
             tokens: HashMap::new(),
             subscriptions: BTreeMap::new(),
@@ -106,6 +115,8 @@ impl State {
             store: RwLock::new(store),
             tenant: Mutex::new(tenant),
             faults: Mutex::new(FaultEngine::default()),
+            certificates: RwLock::new(certificates),
+            spent_assertions: Mutex::new(HashMap::new()),
         }
     }
 
@@ -166,6 +177,37 @@ impl State {
             .get(token)
             .filter(|info| info.expires_at > now)
             .map(|info| info.tenant_id.clone())
+    }
+}
+
+/// The app's certificates and the client assertions already used.
+impl State {
+    pub fn certificates(&self) -> RwLockReadGuard<'_, Vec<RegisteredCertificate>> {
+        self.certificates.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn certificate_thumbprints(&self) -> Vec<String> {
+        self.certificates()
+            .iter()
+            .map(RegisteredCertificate::thumbprint)
+            .collect()
+    }
+
+    pub fn set_certificates(&self, certificates: Vec<RegisteredCertificate>) {
+        *self.certificates.write().unwrap_or_else(|p| p.into_inner()) = certificates;
+    }
+
+    /// Records `jti` as used until `valid_until`; `false` if it already was
+    /// and can still be valid. Entries past their time are dropped on the way.
+    pub fn spend_assertion(&self, jti: &str, valid_until: OffsetDateTime) -> bool {
+        let now = self.now();
+        let mut spent = lock(&self.spent_assertions);
+        spent.retain(|_, until| *until >= now);
+        if spent.contains_key(jti) {
+            return false;
+        }
+        spent.insert(jti.to_string(), valid_until);
+        true
     }
 }
 

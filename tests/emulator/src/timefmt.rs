@@ -48,6 +48,35 @@ pub fn entra_timestamp(t: OffsetDateTime) -> String {
     )
 }
 
+/// The instants in Entra's error texts: `2026-05-23T17:35:00.0000000Z`.
+pub fn entra_instant(t: OffsetDateTime) -> String {
+    let t = t.to_offset(UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:07}Z",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.nanosecond() / 100
+    )
+}
+
+/// A key credential's dates as Entra's errors show them: `05/23/2026 17:35:00`.
+pub fn key_date(t: OffsetDateTime) -> String {
+    let t = t.to_offset(UtcOffset::UTC);
+    format!(
+        "{:02}/{:02}/{:04} {:02}:{:02}:{:02}",
+        t.month() as u8,
+        t.day(),
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
 pub fn rfc3339(t: OffsetDateTime) -> String {
     t.to_offset(UtcOffset::UTC)
         .format(&Rfc3339)

@@ -1,9 +1,11 @@
 //! The client's credential: a client secret, or a client assertion (a JWT
 //! signed with the app's certificate).
 
+use super::assertion::{self, Endpoint};
 use super::checks::Form;
 use super::error::Rejection;
 use crate::config::EmulatorConfig;
+use crate::state::State;
 
 /// What a client sent to prove it is the app.
 enum Credential<'f> {
@@ -13,13 +15,14 @@ enum Credential<'f> {
 
 /// Passes when the credential the client sent is the app's.
 pub(super) fn check(
-    config: &EmulatorConfig,
+    state: &State,
+    endpoint: &Endpoint,
     client_id: &str,
     form: &Form,
 ) -> Result<(), Rejection> {
     match presented(form)? {
-        Credential::Secret(secret) => verify_secret(config, client_id, secret),
-        Credential::Assertion(assertion) => verify_assertion(assertion),
+        Credential::Secret(secret) => verify_secret(&state.config, client_id, secret),
+        Credential::Assertion(jwt) => assertion::verify(state, endpoint, client_id, form, jwt),
     }
 }
 
@@ -49,14 +52,5 @@ fn verify_secret(config: &EmulatorConfig, client_id: &str, secret: &str) -> Resu
              is the client secret value, not the client secret ID, for a secret added to \
              app '{client_id}'."
         ),
-    ))
-}
-
-/// Certificates are not emulated: every assertion fails, in Entra's terms.
-fn verify_assertion(_assertion: &str) -> Result<(), Rejection> {
-    Err(Rejection::invalid_client(
-        700027,
-        "Client assertion failed signature validation. (The emulator accepts client \
-         secrets only.)",
     ))
 }

@@ -4,6 +4,7 @@
 //! v2 (`/{tenant}/oauth2/v2.0/token`, `scope=<resource>/.default`) as
 //! numbers. Errors carry Entra's AADSTS codes and field layout.
 
+mod assertion;
 mod checks;
 mod credential;
 mod error;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State as AxumState};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::post;
 use serde::Serialize;
@@ -23,6 +24,7 @@ use crate::faults::json_response;
 use crate::rng::SplitMix64;
 use crate::state::State;
 
+use assertion::Endpoint;
 use checks::Form;
 use error::Rejection;
 pub(crate) use error::entra_error;
@@ -102,7 +104,11 @@ fn issue(
     let directory = checks::tenant(config, &tenant)?;
     checks::grant_type(&form)?;
     let client_id = checks::client_id(config, &tenant, directory, &form)?;
-    credential::check(config, client_id, &form)?;
+    let endpoint = Endpoint {
+        host: headers.get(header::HOST).and_then(|h| h.to_str().ok()),
+        version,
+    };
+    credential::check(&state, &endpoint, client_id, &form)?;
     let resource = checks::resource(version, &form)?;
     checks::audience(&state, &headers, &tenant, &resource)?;
     Ok(reply(&state, version, resource))

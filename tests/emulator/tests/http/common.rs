@@ -163,3 +163,57 @@ pub async fn list_all(api: &Api, first_path: &str) -> (Vec<Value>, usize) {
     }
     (items, pages)
 }
+
+/// A client assertion's parts, signed by the test as the product would.
+pub mod assertion {
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RSA_PSS_SHA256, RsaEncoding, RsaKeyPair};
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use o365_emulator::TestCertificate;
+    use serde_json::{Value, json};
+
+    pub const TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+    /// `{"alg":"PS256","typ":"JWT","x5t#S256":..}` naming `certificate`.
+    pub fn header(certificate: &TestCertificate) -> Value {
+        json!({"alg": "PS256", "typ": "JWT", "x5t#S256": certificate.sha256_thumbprint})
+    }
+
+    /// Claims valid for ten minutes from `now` (unix seconds), with a fresh `jti`.
+    pub fn claims(client_id: &str, audience: &str, now: i64) -> Value {
+        json!({
+            "aud": audience,
+            "iss": client_id,
+            "sub": client_id,
+            "jti": format!("{:032x}", rand::random::<u128>()),
+            "nbf": now,
+            "iat": now,
+            "exp": now + 600,
+        })
+    }
+
+    /// A compact JWS over `header` and `claims` with `key`'s private key:
+    /// RS256 when the header says so, PS256 otherwise.
+    pub fn sign(key: &TestCertificate, header: &Value, claims: &Value) -> String {
+        let encoding: &'static dyn RsaEncoding = match header["alg"].as_str() {
+            Some("RS256") => &RSA_PKCS1_SHA256,
+            _ => &RSA_PSS_SHA256,
+        };
+        let signed = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let pair = RsaKeyPair::from_pkcs8(&key.private_key_der).expect("a PKCS#8 RSA key");
+        let mut signature = vec![0; pair.public_modulus_len()];
+        pair.sign(
+            encoding,
+            &SystemRandom::new(),
+            signed.as_bytes(),
+            &mut signature,
+        )
+        .expect("RSA signs");
+        format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+}
