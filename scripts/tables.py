@@ -1,9 +1,11 @@
 """The DynamoDB tables of infra/template.yaml, created in whatever DynamoDB AWS_ENDPOINT_URL names
-(moto locally), so local runs and tests use the deployed definitions, never a copy of them.
+(moto locally), so local runs and tests use the deployed definitions, never a copy of them; and
+the hourly round's state machine definition, for the tests that run it.
 
-    python scripts/tables.py create     creates the tables (an existing one is left as it is) and
-                                        prints their names, one a line
-    python scripts/tables.py describe   prints, as JSON, what `create` would create
+    python scripts/tables.py create          creates the tables (an existing one is left as it
+                                             is) and prints their names, one a line
+    python scripts/tables.py describe        prints, as JSON, what `create` would create
+    python scripts/tables.py state-machine   prints, as JSON, the state machine's definition
 
 Table names come from the environment, as the functions read them:
 
@@ -24,6 +26,14 @@ keys (a stable contract: tests create tables from it through the AWS SDK):
 
 Only the definitions that matter to the data are taken over; point-in-time recovery, deletion
 protection and encryption are deployment concerns that the emulator does not need.
+
+`state-machine` prints one JSON object (also a stable contract: tests/integration runs the
+definition through its Step Functions interpreter):
+
+    logical_id     the template's one AWS::StepFunctions::StateMachine, e.g. "SyncRoundStateMachine"
+    definition     its Definition, as Step Functions receives it except that the ${Name}
+                   placeholders are left in their strings for the reader to substitute
+    substitutions  the names DefinitionSubstitutions gives a value, sorted: ["SyncFunctionArn", ...]
 """
 import json
 import os
@@ -108,6 +118,32 @@ def describe(template: dict) -> list[dict]:
     return described
 
 
+def state_machine(template: dict) -> dict:
+    resources = template.get("Resources") or {}
+    machines = sorted(lid for lid, r in resources.items() if r.get("Type") == "AWS::StepFunctions::StateMachine")
+    if len(machines) != 1:
+        raise SystemExit(f"{TEMPLATE}: tables.py expects one AWS::StepFunctions::StateMachine, found {machines}")
+    logical_id = machines[0]
+    props = resources[logical_id].get("Properties") or {}
+    definition = props.get("Definition")
+    if not isinstance(definition, dict):
+        raise SystemExit(f"{TEMPLATE}: {logical_id} needs an inline Definition object (not DefinitionString or a file)")
+    _no_intrinsics(definition, f"{logical_id} Definition")
+    substitutions = props.get("DefinitionSubstitutions") or {}
+    return {"logical_id": logical_id, "definition": definition, "substitutions": sorted(substitutions)}
+
+
+def _no_intrinsics(value, where: str) -> None:
+    """A reader cannot resolve !Ref or !Sub: the definition may only use ${...} placeholders."""
+    if isinstance(value, dict):
+        _literal(value, where)
+        for key, item in value.items():
+            _no_intrinsics(item, f"{where}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _no_intrinsics(item, f"{where}/{index}")
+
+
 def table_name(table: dict) -> str:
     return os.environ.get(table["env_var"], "").strip() or table["default_name"]
 
@@ -148,6 +184,10 @@ def create(tables: list[dict]) -> list[str]:
 def main(argv: list[str]) -> int:
     if argv == ["describe"]:
         json.dump(describe(load_template()), sys.stdout, indent=2)
+        print()
+        return 0
+    if argv == ["state-machine"]:
+        json.dump(state_machine(load_template()), sys.stdout, indent=2)
         print()
         return 0
     if argv == ["create"]:

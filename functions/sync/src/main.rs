@@ -1,32 +1,53 @@
 //! `audit-sync`: runs hourly on a schedule. Lists new audit content since the watermark, stores
 //! the Power Platform events exactly once, and returns (and logs) a one-line run summary.
-//! `{"start": "...", "end": "..."}` backfills exactly that range.
+//! `{"start": "...", "end": "..."}` backfills exactly that range; `{"tenant": "<guid>"}` (what
+//! the hourly fan-out sends) syncs that registered tenant.
+
+use std::sync::Arc;
 
 use audit_core::config::{Config, ConfigError};
+use audit_core::env::Env;
 use audit_core::session::ApiSession;
+use audit_core::store::Store;
 use audit_core::sync::{Mode, Settings, Summary, SyncEvent, Syncer};
+use audit_core::tenant::{self, TenantCache};
 use audit_lambda::{ErrorReply, LambdaEvent};
 use tokio::sync::OnceCell;
 
 struct App {
-    session: ApiSession,
+    /// The variables' tenant, as read at cold start.
+    variables: Result<Config, ConfigError>,
     settings: Settings,
-    syncer: OnceCell<Syncer>,
+    aws: OnceCell<aws_config::SdkConfig>,
+    /// One syncer per tenant: its credential is read once per cold start.
+    syncers: TenantCache<Syncer>,
 }
 
 impl App {
     fn from_env() -> Result<App, ConfigError> {
         Ok(App {
-            session: ApiSession::new(Config::from_env()?),
+            variables: Config::from_env(),
             settings: Settings::from_env()?,
-            syncer: OnceCell::new(),
+            aws: OnceCell::new(),
+            syncers: TenantCache::default(),
         })
     }
 
-    /// Built on the first invocation; a failure (a missing secret, say) is retried on the next.
-    async fn syncer(&self) -> Result<&Syncer, ErrorReply> {
-        self.syncer
-            .get_or_try_init(|| Syncer::connect(&self.session, self.settings.clone()))
+    async fn store(&self) -> Store {
+        let aws = self.aws.get_or_init(audit_core::session::aws_config).await;
+        Store::new(aws, &self.settings.events_table, &self.settings.state_table)
+    }
+
+    /// The tenant's syncer, built on its first invocation; a failure (a missing secret, say)
+    /// is retried on the next.
+    async fn syncer(&self, tenant: Option<&str>) -> Result<Arc<Syncer>, ErrorReply> {
+        let store = self.store().await;
+        let tenant = tenant::resolve(&store, &self.variables, &Env::process(), tenant).await?;
+        self.syncers
+            .get_or_try_init(&tenant.config, || async {
+                let session = ApiSession::new(tenant.config.clone());
+                Syncer::connect_to(&session, tenant.store.clone(), self.settings.clone()).await
+            })
             .await
             .map_err(ErrorReply::from)
     }
@@ -39,8 +60,10 @@ async fn handle(
     // A configuration error is the answer to every invocation, so whoever invokes the function
     // reads what to fix.
     let app = app.as_ref().map_err(|err| ErrorReply::from(err.clone()))?;
-    let mode = Mode::from_event(event.payload)?;
-    let syncer = app.syncer().await?;
+    let mut payload = event.payload;
+    let tenant = payload.tenant.take();
+    let mode = Mode::from_event(payload)?;
+    let syncer = app.syncer(tenant.as_deref()).await?;
     let deadline = audit_lambda::deadline(&event.context);
     let summary = syncer
         .run(mode, deadline, &event.context.request_id)
@@ -71,9 +94,10 @@ mod tests {
             _ => None,
         })?;
         Ok(App {
-            session: ApiSession::new(config),
+            variables: Ok(config),
             settings: Settings::from_lookup(|_| None)?,
-            syncer: OnceCell::new(),
+            aws: OnceCell::new(),
+            syncers: TenantCache::default(),
         })
     }
 

@@ -8,10 +8,11 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 use url::Url;
 
+use crate::certificate::ASSERTION_TYPE;
 use crate::config::{Config, TokenVersion};
 use crate::http::{body_excerpt, describe_reqwest_error};
 use crate::retry::{RetryPolicy, retry_after};
-use crate::secret::ClientSecret;
+use crate::secret::ClientCredential;
 
 /// A bearer token. Like the secret, it never appears in `Debug` output.
 #[derive(Clone, PartialEq, Eq)]
@@ -110,6 +111,29 @@ fn describe_rejection(status: &u16, error: &str, description: &str) -> String {
             "the tenant was not found: check AUDIT_LOGS_TENANT_ID (the Directory ID) and \
              AUDIT_LOGS_CLOUD"
         }
+        Some("AADSTS700027") => {
+            "the certificate is not accepted: register this certificate (its public part) on the \
+             app registration's Certificates & secrets page, and store the matching key"
+        }
+        Some("AADSTS700024") => {
+            "the client assertion is outside its valid time: check this machine's clock (the \
+             assertion is valid for five minutes from its signing)"
+        }
+        Some("AADSTS700023") => {
+            "the client assertion's audience is not this token endpoint: check the authority \
+             (AUDIT_LOGS_AUTHORITY or the tenant's \"authority\") and the tenant id"
+        }
+        Some("AADSTS700021") | Some("AADSTS50048") => {
+            "the client assertion names another app: check the client id (AUDIT_LOGS_CLIENT_ID \
+             or the tenant's \"client_id\")"
+        }
+        Some("AADSTS50027") | Some("AADSTS5002730") | Some("AADSTS90011") => {
+            "Entra could not read the client assertion: check that the authority is an Entra \
+             host, and report this as a bug if it is"
+        }
+        Some("AADSTS7000218") => {
+            "the token request carried no credential: set a certificate or a client secret"
+        }
         Some("AADSTS500011") => {
             "the resource is unknown in this tenant: check AUDIT_LOGS_CLOUD / AUDIT_LOGS_AUDIENCE"
         }
@@ -173,7 +197,8 @@ pub struct TokenProvider {
     http: reqwest::Client,
     token_url: Url,
     form: Vec<(&'static str, String)>,
-    secret: ClientSecret,
+    client_id: String,
+    credential: ClientCredential,
     retry: RetryPolicy,
     cached: Mutex<Option<CachedToken>>,
 }
@@ -189,7 +214,11 @@ impl fmt::Debug for TokenProvider {
 impl TokenProvider {
     /// The provider for `config`'s app registration, tenant and audience: v1 tokens ask for
     /// `resource={audience}`, v2 for `scope={audience}/.default`.
-    pub fn new(http: reqwest::Client, config: &Config, secret: ClientSecret) -> TokenProvider {
+    pub fn new(
+        http: reqwest::Client,
+        config: &Config,
+        credential: ClientCredential,
+    ) -> TokenProvider {
         let audience = config.audience.as_str().trim_end_matches('/');
         let (path, resource_field) = match config.token_version {
             TokenVersion::V1 => ("oauth2/token", ("resource", audience.to_string())),
@@ -213,7 +242,8 @@ impl TokenProvider {
                 ("client_id", config.client_id.clone()),
                 resource_field,
             ],
-            secret,
+            client_id: config.client_id.clone(),
+            credential,
             retry: config.retry,
             cached: Mutex::new(None),
         }
@@ -285,7 +315,7 @@ impl TokenProvider {
     /// One token request, its answer sorted into what to do next.
     async fn attempt(&self) -> TokenAttempt {
         let mut form = self.form.clone();
-        form.push(("client_secret", self.secret.expose().to_string()));
+        self.add_credential(&mut form);
         let outcome = self
             .http
             .post(self.token_url.clone())
@@ -315,6 +345,23 @@ impl TokenProvider {
             }
         } else {
             TokenAttempt::Refused(error)
+        }
+    }
+
+    /// The secret, or a new assertion: each request signs its own, since Entra refuses a `jti`
+    /// it has seen.
+    fn add_credential(&self, form: &mut Vec<(&'static str, String)>) {
+        match &self.credential {
+            ClientCredential::Secret(secret) => {
+                form.push(("client_secret", secret.expose().to_string()));
+            }
+            ClientCredential::Certificate(certificate) => {
+                let now = time::OffsetDateTime::now_utc();
+                let assertion =
+                    certificate.assertion(&self.client_id, self.token_url.as_str(), now);
+                form.push(("client_assertion_type", ASSERTION_TYPE.to_string()));
+                form.push(("client_assertion", assertion));
+            }
         }
     }
 

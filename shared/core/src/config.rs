@@ -11,11 +11,12 @@ use url::Url;
 use crate::cloud::Cloud;
 use crate::env::Env;
 use crate::env::table::{
-    AUDIENCE, AUTHORITY, CLIENT_ID, CLIENT_SECRET, CLIENT_SECRET_ARN, CLOUD, CONTENT_TYPES,
-    MAX_RETRIES, PUBLISHER_ID, RETRY_BASE_MS, RETRY_MAX_SECONDS, TENANT_ID, TOKEN_VERSION,
+    AUDIENCE, AUTHORITY, CLIENT_CERTIFICATE_ARN, CLIENT_ID, CLIENT_SECRET, CLIENT_SECRET_ARN,
+    CLOUD, CONTENT_TYPES, MAX_RETRIES, PUBLISHER_ID, RETRY_BASE_MS, RETRY_MAX_SECONDS, TENANT_ID,
+    TOKEN_VERSION,
 };
 use crate::retry::RetryPolicy;
-use crate::secret::{ClientSecret, SecretSource};
+use crate::secret::{ClientSecret, SecretRef, SecretSource};
 
 pub use crate::env::ConfigError;
 
@@ -27,8 +28,6 @@ pub const CONTENT_TYPE_NAMES: [&str; 5] = [
     "Audit.General",
     "DLP.All",
 ];
-
-const GUID_EXAMPLE: &str = "a GUID such as 7d2b9f3e-1c4a-4f6b-9e2d-3a5c8b1f0e47";
 
 /// Which Entra token endpoint to use. v1 (`resource=`) is what the CoE kit uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -76,7 +75,7 @@ pub struct Config {
     pub tenant_id: String,
     /// The app registration's client id.
     pub client_id: String,
-    /// Where the client secret comes from.
+    /// Where the app's credential (secret or certificate) comes from.
     pub secret: SecretSource,
     /// The Microsoft cloud.
     pub cloud: Cloud,
@@ -109,7 +108,8 @@ impl Config {
     pub fn read(env: &Env) -> Result<Config, ConfigError> {
         let tenant_id = env.guid(&TENANT_ID)?.ok_or(ConfigError::Missing {
             var: TENANT_ID.name,
-            expected: GUID_EXAMPLE,
+            expected: "a GUID such as 7d2b9f3e-1c4a-4f6b-9e2d-3a5c8b1f0e47, or an event naming a \
+                       registered \"tenant\"",
         })?;
         let cloud = env
             .parsed(&CLOUD, str::parse::<Cloud>, |_| {
@@ -139,9 +139,20 @@ impl Config {
     }
 }
 
+/// A certificate wins over a secret: it is what security teams ask for, and while an app moves
+/// from one to the other both may be set.
 fn secret(env: &Env) -> Result<SecretSource, ConfigError> {
+    if let Some(arn) = env.text(&CLIENT_CERTIFICATE_ARN) {
+        return Ok(SecretSource::Certificate(SecretRef::new(
+            arn,
+            CLIENT_CERTIFICATE_ARN.name,
+        )));
+    }
     match (env.text(&CLIENT_SECRET_ARN), env.text(&CLIENT_SECRET)) {
-        (Some(arn), _) => Ok(SecretSource::SecretsManager(arn)),
+        (Some(arn), _) => Ok(SecretSource::SecretsManager(SecretRef::new(
+            arn,
+            CLIENT_SECRET_ARN.name,
+        ))),
         (None, Some(plain)) => Ok(SecretSource::Plain(ClientSecret::new(plain))),
         (None, None) => Err(ConfigError::NoSecret {
             arn: CLIENT_SECRET_ARN.name,
@@ -279,7 +290,10 @@ mod tests {
         let c = config(&vars).unwrap();
         assert_eq!(
             c.secret,
-            SecretSource::SecretsManager("arn:aws:secretsmanager:eu-west-1:1:secret:x".into())
+            SecretSource::SecretsManager(SecretRef::new(
+                "arn:aws:secretsmanager:eu-west-1:1:secret:x",
+                CLIENT_SECRET_ARN
+            ))
         );
     }
 
@@ -289,7 +303,8 @@ mod tests {
             config(&[]).unwrap_err(),
             ConfigError::Missing {
                 var: TENANT_ID,
-                expected: "a GUID such as 7d2b9f3e-1c4a-4f6b-9e2d-3a5c8b1f0e47"
+                expected: "a GUID such as 7d2b9f3e-1c4a-4f6b-9e2d-3a5c8b1f0e47, or an event naming a \
+                           registered \"tenant\""
             }
         );
         let err = config(&[(TENANT_ID, TENANT), (CLIENT_SECRET, "x")]).unwrap_err();

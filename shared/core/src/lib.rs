@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod certificate;
 pub mod cloud;
 pub mod config;
 pub mod env;
@@ -17,5 +18,6 @@ pub mod session;
 pub mod store;
 pub mod subscription;
 pub mod sync;
+pub mod tenant;
 
 pub use audit_records as records;

@@ -9,7 +9,9 @@ use crate::api::ManagementClient;
 use crate::auth::TokenProvider;
 use crate::config::Config;
 use crate::http::http_client;
-use crate::secret::{ClientSecret, SecretError, SecretSource, fetch_from_secrets_manager};
+use crate::secret::{
+    ClientCredential, SecretError, SecretSource, fetch_certificate, fetch_from_secrets_manager,
+};
 
 /// The AWS SDK configuration from the standard sources (`AWS_REGION`, `AWS_ENDPOINT_URL`, the
 /// function's role, ...).
@@ -17,17 +19,31 @@ pub async fn aws_config() -> aws_config::SdkConfig {
     aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
 }
 
-/// Reads the client secret from where the configuration says.
-pub async fn resolve_secret(
+/// Reads the credential from where the configuration says. A certificate is checked here
+/// (key and certificate belong together, RSA of 2048 bits or more, not expired), so a bad one
+/// is reported before any token request.
+pub async fn resolve_credential(
     source: &SecretSource,
     aws: &OnceCell<aws_config::SdkConfig>,
-) -> Result<ClientSecret, SecretError> {
+) -> Result<ClientCredential, SecretError> {
+    // Loaded only for Secrets Manager: with a plain secret the subscription function needs no
+    // AWS at all.
+    let client =
+        || async { aws_sdk_secretsmanager::Client::new(aws.get_or_init(aws_config).await) };
     match source {
-        SecretSource::Plain(secret) => Ok(secret.clone()),
-        SecretSource::SecretsManager(id) => {
-            // Loaded only here: with a plain secret the subscription function needs no AWS at all.
-            let client = aws_sdk_secretsmanager::Client::new(aws.get_or_init(aws_config).await);
-            fetch_from_secrets_manager(&client, id).await
+        SecretSource::Plain(secret) => Ok(ClientCredential::Secret(secret.clone())),
+        SecretSource::SecretsManager(secret) => {
+            let value = fetch_from_secrets_manager(&client().await, secret).await?;
+            Ok(ClientCredential::Secret(value))
+        }
+        SecretSource::Certificate(secret) => {
+            let certificate = fetch_certificate(&client().await, secret).await?;
+            tracing::info!(
+                thumbprint = certificate.thumbprint(),
+                not_after = %certificate.not_after(),
+                "certificate credential read"
+            );
+            Ok(ClientCredential::Certificate(Arc::new(certificate)))
         }
     }
 }
@@ -63,9 +79,9 @@ impl ApiSession {
         let client = self
             .client
             .get_or_try_init(|| async {
-                let secret = resolve_secret(&self.config.secret, &self.aws).await?;
+                let credential = resolve_credential(&self.config.secret, &self.aws).await?;
                 let http = http_client();
-                let tokens = Arc::new(TokenProvider::new(http.clone(), &self.config, secret));
+                let tokens = Arc::new(TokenProvider::new(http.clone(), &self.config, credential));
                 Ok::<_, SecretError>(Arc::new(ManagementClient::new(http, &self.config, tokens)))
             })
             .await?;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use audit_core::api::{ApiError, ManagementClient, TimeWindow, http_client};
 use audit_core::auth::TokenProvider;
 use audit_core::config::{Config, ContentType};
-use audit_core::secret::ClientSecret;
+use audit_core::secret::{ClientCredential, ClientSecret};
 use o365_emulator::{Emulator, EmulatorConfig, FaultKind, FaultRule, NextPageHeader};
 use time::Duration;
 
@@ -33,7 +33,7 @@ fn config_for(tenant: &Emulator) -> Config {
 fn client_for(tenant: &Emulator) -> ManagementClient {
     let config = config_for(tenant);
     let http = http_client();
-    let secret = ClientSecret::new(tenant.client_secret());
+    let secret = ClientCredential::Secret(ClientSecret::new(tenant.client_secret()));
     let tokens = Arc::new(TokenProvider::new(http.clone(), &config, secret));
     ManagementClient::new(http, &config, tokens)
 }

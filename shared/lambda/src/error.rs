@@ -10,6 +10,7 @@ use audit_core::secret::SecretError;
 use audit_core::store::StoreError;
 use audit_core::subscription::RequestError as SubscriptionRequestError;
 use audit_core::sync::{ModeError, SyncError};
+use audit_core::tenant::TenantError;
 use lambda_runtime::Diagnostic;
 use serde_json::Value;
 
@@ -81,12 +82,23 @@ impl From<ApiError> for ErrorReply {
     }
 }
 
+impl From<TenantError> for ErrorReply {
+    fn from(err: TenantError) -> ErrorReply {
+        match err {
+            TenantError::Config(config) => config.into(),
+            TenantError::Store(store) => store.into(),
+            other => ErrorReply::new("InputError", other),
+        }
+    }
+}
+
 impl From<SyncError> for ErrorReply {
     fn from(err: SyncError) -> ErrorReply {
         match err {
             SyncError::Api(api) => api.into(),
             SyncError::Store(store) => store.into(),
             SyncError::Locked { .. } => ErrorReply::new("LockedError", err),
+            SyncError::Credentials(_) => ErrorReply::new("AuthError", err),
             SyncError::Input(message) => ErrorReply::new("InputError", message),
         }
     }

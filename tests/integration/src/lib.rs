@@ -8,6 +8,7 @@ mod cargo_lambda;
 mod environment;
 mod function;
 mod moto;
+pub mod states;
 mod tables;
 
 use std::net::TcpListener;

@@ -21,7 +21,7 @@ async fn start_list_stop_with_already_enabled_as_success() {
     let first = invoke(FUNCTION, &env, &json!({"operation": "start"})).await;
     assert_eq!(
         first.ok(),
-        &json!({"operation": "start", "all_enabled": true, "results": [
+        &json!({"operation": "start", "tenant": tenant.tenant_id(), "all_enabled": true, "results": [
             {"content_type": "Audit.General", "status": "enabled", "already_enabled": false}
         ]})
     );
@@ -271,8 +271,9 @@ async fn configuration_and_permission_errors_say_what_to_fix() {
     let run = invoke(FUNCTION, &env, &json!({"operation": "restart"})).await;
     assert_eq!(run.error_type(), "InputError");
     assert!(
-        run.error_message()
-            .contains(r#""start", "stop" and "list""#)
+        run.error_message().contains(
+            r#""start", "stop", "list", "add_tenant", "remove_tenant" and "list_tenants""#
+        )
     );
     assert_eq!(tenant.stats().requests_total, before);
 }

@@ -29,10 +29,26 @@ pub enum ConfigError {
         /// What it should hold.
         expected: String,
     },
+    /// A registered tenant's field is missing or malformed.
+    #[error(
+        "\"{field}\" of tenant {tenant_id} is {value:?}: expected {expected}; replace the tenant \
+         with add_tenant"
+    )]
+    TenantField {
+        /// The tenant.
+        tenant_id: String,
+        /// The registry field, e.g. `cloud`.
+        field: &'static str,
+        /// What it holds (empty when missing).
+        value: String,
+        /// What it should hold.
+        expected: String,
+    },
     /// Neither secret variable is set.
     #[error(
-        "no client secret configured: set {arn} to the name or ARN of a Secrets Manager \
-         secret holding it (recommended), or {plain} to the secret itself"
+        "no client credential configured: set AUDIT_LOGS_CLIENT_CERTIFICATE_ARN to a Secrets \
+         Manager secret holding the app's certificate and key, or {arn} to one holding its client \
+         secret, or {plain} to the secret itself"
     )]
     NoSecret {
         /// The Secrets Manager reference's variable.

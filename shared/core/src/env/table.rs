@@ -76,31 +76,39 @@ pub struct Var {
     pub meaning: &'static str,
 }
 
-use DefaultValue::{Nothing, Required, Value};
+use DefaultValue::{Nothing, Value};
 use Function::{Report, Subscription, Sync};
 
 const API: &[Function] = &[Subscription, Sync];
+const ALL: &[Function] = &[Subscription, Sync, Report];
 
 /// The tenant's Directory ID.
 pub const TENANT_ID: Var = Var {
     name: "AUDIT_LOGS_TENANT_ID",
-    functions: API,
-    default: Required,
-    meaning: "the tenant's Directory ID (a GUID)",
+    functions: ALL,
+    default: Nothing,
+    meaning: "the Directory ID (a GUID) of the tenant the variables configure; required unless every tenant is in the registry ([Many tenants](#many-tenants))",
 };
 /// The app registration's client id.
 pub const CLIENT_ID: Var = Var {
     name: "AUDIT_LOGS_CLIENT_ID",
     functions: API,
-    default: Required,
-    meaning: "the app registration's Application (client) ID",
+    default: Nothing,
+    meaning: "that tenant's app registration's Application (client) ID; required with `AUDIT_LOGS_TENANT_ID`",
 };
 /// Where the client secret is kept.
 pub const CLIENT_SECRET_ARN: Var = Var {
     name: "AUDIT_LOGS_CLIENT_SECRET_ARN",
     functions: API,
     default: Nothing,
-    meaning: "name or ARN of the Secrets Manager secret holding the client secret, as a plain string or `{\"client_secret\": \"...\"}`; this or `AUDIT_LOGS_CLIENT_SECRET` is required",
+    meaning: "name or ARN of the Secrets Manager secret holding the client secret, as a plain string or `{\"client_secret\": \"...\"}`; with `AUDIT_LOGS_TENANT_ID`, this, the certificate or `AUDIT_LOGS_CLIENT_SECRET` is required",
+};
+/// Where the certificate is kept, when it replaces the secret.
+pub const CLIENT_CERTIFICATE_ARN: Var = Var {
+    name: "AUDIT_LOGS_CLIENT_CERTIFICATE_ARN",
+    functions: API,
+    default: Nothing,
+    meaning: "name or ARN of the Secrets Manager secret holding the app's certificate and private key as PEM ([Certificates](#certificates)); when set, it is used instead of a secret",
 };
 /// The client secret itself.
 pub const CLIENT_SECRET: Var = Var {
@@ -182,9 +190,9 @@ pub const TABLE: Var = Var {
 /// The state table.
 pub const STATE_TABLE: Var = Var {
     name: "AUDIT_LOGS_STATE_TABLE",
-    functions: &[Sync],
+    functions: ALL,
     default: Value("audit-log-state"),
-    meaning: "the state table (watermarks, ledger, lock)",
+    meaning: "the state table (watermarks, ledger, lock, tenant registry)",
 };
 /// The operations kept.
 pub const OPERATIONS: Var = Var {
@@ -271,6 +279,14 @@ pub const REPORT_URL_SECONDS: Var = Var {
     meaning: "how long a pre-signed link works (at most 604800)",
 };
 
+/// The tenants one report function may read.
+pub const REPORT_TENANTS: Var = Var {
+    name: "AUDIT_LOGS_REPORT_TENANTS",
+    functions: &[Report],
+    default: Nothing,
+    meaning: "comma-separated Directory IDs this report function may read; unset: every tenant, and the all-tenants summary (`\"view\": \"tenants\"`)",
+};
+
 /// The log level.
 pub const RUST_LOG: Var = Var {
     name: "RUST_LOG",
@@ -280,10 +296,11 @@ pub const RUST_LOG: Var = Var {
 };
 
 /// Every variable, in the README's order.
-pub static VARS: [Var; 28] = [
+pub static VARS: [Var; 30] = [
     TENANT_ID,
     CLIENT_ID,
     CLIENT_SECRET_ARN,
+    CLIENT_CERTIFICATE_ARN,
     CLIENT_SECRET,
     CLOUD,
     AUDIENCE,
@@ -308,6 +325,7 @@ pub static VARS: [Var; 28] = [
     REPORT_BUCKET,
     REPORT_PREFIX,
     REPORT_URL_SECONDS,
+    REPORT_TENANTS,
     RUST_LOG,
 ];
 

@@ -30,6 +30,7 @@ use view::KindReads;
 pub use view::agents::AgentsReport;
 pub use view::environments::EnvironmentsReport;
 pub use view::flows::FlowsReport;
+pub use view::tenants::{TenantUsage, TenantsReport};
 pub use view::users::{UserAppsReport, UsersReport};
 
 /// Every view of one range: what the page draws.
@@ -87,6 +88,8 @@ pub enum Answer {
     Agents(AgentsReport),
     /// `"view": "flows"`.
     Flows(FlowsReport),
+    /// `"view": "tenants"`.
+    Tenants(TenantsReport),
 }
 
 /// The apps report: reads the range's app summaries, a few days at a time, and the app list.
@@ -119,7 +122,27 @@ pub async fn answer(store: &Store, request: &ReportRequest) -> Result<Answer, St
             let flows = KindReads::read(store, request, Kind::Flow, None).await?;
             Answer::Flows(view::flows::assemble(request, &flows))
         }
+        // The store's own tenant alone; the function asks [`tenants`] for every tenant.
+        View::Tenants => {
+            let only = crate::tenant::ReportTenant {
+                tenant_id: None,
+                source: crate::tenant::TenantSource::Variables,
+                removed_at: None,
+                store: store.clone(),
+            };
+            Answer::Tenants(view::tenants::read(&[only], request).await?)
+        }
     })
+}
+
+/// The all-tenants summary: each tenant's totals, read through its own scoped store.
+pub async fn tenants(
+    tenants: &[crate::tenant::ReportTenant],
+    request: &ReportRequest,
+) -> Result<Answer, StoreError> {
+    Ok(Answer::Tenants(
+        view::tenants::read(tenants, request).await?,
+    ))
 }
 
 /// Every view, for the page: the app summaries are read once for the views built on them.

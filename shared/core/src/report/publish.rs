@@ -68,7 +68,7 @@ impl PublishConfig {
 
     /// Where the page of one range (and app, if the report was narrowed to one) is kept. The
     /// same range overwrites the same key, so daily publishing keeps one page per range.
-    pub fn key(&self, from: &str, to: &str, app_id: Option<&str>) -> String {
+    pub fn key(&self, tenant: Option<&str>, from: &str, to: &str, app_id: Option<&str>) -> String {
         let app = app_id
             .map(|id| {
                 let safe: String = id
@@ -84,7 +84,9 @@ impl PublishConfig {
                 format!("-{safe}")
             })
             .unwrap_or_default();
-        format!("{}usage-{from}-{to}{app}.html", self.prefix)
+        // A registered tenant's pages sit in a folder of their own.
+        let tenant = tenant.map(|t| format!("{t}/")).unwrap_or_default();
+        format!("{}{tenant}usage-{from}-{to}{app}.html", self.prefix)
     }
 }
 
@@ -302,11 +304,15 @@ mod tests {
             }
         );
         assert_eq!(
-            c.key("2026-11-01", "2026-11-30", None),
+            c.key(None, "2026-11-01", "2026-11-30", None),
             "reports/usage-2026-11-01-2026-11-30.html"
         );
         assert_eq!(
-            c.key("2026-11-01", "2026-11-30", Some("ab/c d")),
+            c.key(Some("0b5d3e7a-2c4f-4a19-8e6d-9f1a2b3c4d5e"), "a", "b", None),
+            "reports/0b5d3e7a-2c4f-4a19-8e6d-9f1a2b3c4d5e/usage-a-b.html"
+        );
+        assert_eq!(
+            c.key(None, "2026-11-01", "2026-11-30", Some("ab/c d")),
             "reports/usage-2026-11-01-2026-11-30-ab_c_d.html"
         );
         let c = config(&[
@@ -317,7 +323,7 @@ mod tests {
         .unwrap();
         assert_eq!((c.prefix.as_str(), c.url_seconds), ("dash/", 600));
         let c = config(&[(REPORT_BUCKET, "bbb"), (REPORT_PREFIX, "/")]).unwrap();
-        assert_eq!(c.key("a", "b", None), "usage-a-b.html");
+        assert_eq!(c.key(None, "a", "b", None), "usage-a-b.html");
         for bad in ["0", "604801", "an hour"] {
             let err = config(&[(REPORT_BUCKET, "bbb"), (REPORT_URL_SECONDS, bad)]).unwrap_err();
             assert!(err.to_string().contains(REPORT_URL_SECONDS), "{err}");

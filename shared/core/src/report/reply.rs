@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 use super::Report;
 use super::publish::{PublishError, Published, Publisher};
 use super::{
-    AgentsReport, Answer, Dashboard, EnvironmentsReport, FlowsReport, ReportRequest, Totals,
-    UserAppsReport, UsersReport, html,
+    AgentsReport, Answer, Dashboard, EnvironmentsReport, FlowsReport, ReportRequest, TenantsReport,
+    Totals, UserAppsReport, UsersReport, html,
 };
 
 /// The reply of `audit-report`, by the format asked for.
@@ -28,6 +28,8 @@ pub enum Reply {
     Agents(AgentsReport),
     /// `"view": "flows"`.
     Flows(FlowsReport),
+    /// `"view": "tenants"`.
+    Tenants(TenantsReport),
     /// `"format": "html"`: the page.
     Page(PageReply),
     /// `"publish": true`: where the page is and how to read it.
@@ -75,6 +77,7 @@ impl From<Answer> for Reply {
             Answer::UserApps(view) => Reply::UserApps(view),
             Answer::Agents(view) => Reply::Agents(view),
             Answer::Flows(view) => Reply::Flows(view),
+            Answer::Tenants(view) => Reply::Tenants(view),
         }
     }
 }
@@ -86,6 +89,7 @@ pub fn page(request: &ReportRequest, dashboard: &Dashboard, now: OffsetDateTime)
         &html::HtmlOptions {
             top: request.top,
             generated_at: Some(format_utc(now, UtcStyle::Seconds)),
+            tenant: request.tenant.clone(),
         },
     )
 }
@@ -110,9 +114,12 @@ pub async fn publish_reply(
     now: OffsetDateTime,
 ) -> Result<Reply, PublishError> {
     let report = &dashboard.apps;
-    let key = publisher
-        .config
-        .key(&report.from, &report.to, request.app_id.as_deref());
+    let key = publisher.config.key(
+        request.tenant_folder.as_deref(),
+        &report.from,
+        &report.to,
+        request.app_id.as_deref(),
+    );
     let published = publisher
         .publish(&key, page(request, dashboard, now), now)
         .await?;

@@ -37,6 +37,8 @@ pub enum View {
     Agents,
     /// Flow lifecycle: created, edited, deleted, by whom.
     Flows,
+    /// Every tenant's totals, for a report function that may read every tenant.
+    Tenants,
 }
 
 impl View {
@@ -48,15 +50,17 @@ impl View {
             View::Users => "users",
             View::Agents => "agents",
             View::Flows => "flows",
+            View::Tenants => "tenants",
         }
     }
 
-    const ALL: [View; 5] = [
+    const ALL: [View; 6] = [
         View::Apps,
         View::Environments,
         View::Users,
         View::Agents,
         View::Flows,
+        View::Tenants,
     ];
 }
 
@@ -83,15 +87,20 @@ pub struct ReportRequest {
     pub publish: bool,
     /// Apps (and inactive or deleted apps) listed one by one on the page.
     pub top: usize,
+    /// The tenant reported on (lower-cased Directory ID); without it, the variables' tenant.
+    pub tenant: Option<String>,
+    /// A registered tenant's published pages go in a folder of their own; the variables'
+    /// tenant's stay where a single-tenant deployment puts them.
+    pub tenant_folder: Option<String>,
 }
 
-const EXPECTED: &str = r#"expected {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} (UTC days, both included; optional "view": "apps"|"environments"|"users"|"agents"|"flows", "environment_id", "user", "app_id", "by_day", "format": "json"|"html", "publish", "top")"#;
+const EXPECTED: &str = r#"expected {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} (UTC days, both included; optional "view": "apps"|"environments"|"users"|"agents"|"flows", "environment_id", "user", "app_id", "by_day", "format": "json"|"html", "publish", "top", "tenant")"#;
 
 /// What `audit-report` is invoked with; every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = r#"an object such as {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} (UTC days, both included; optional "view": "apps"|"environments"|"users"|"agents"|"flows", "environment_id", "user", "app_id", "by_day", "format": "json"|"html", "publish", "top")"#
+    expecting = r#"an object such as {"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} (UTC days, both included; optional "view": "apps"|"environments"|"users"|"agents"|"flows", "environment_id", "user", "app_id", "by_day", "format": "json"|"html", "publish", "top", "tenant")"#
 )]
 pub struct ReportEvent {
     /// The first day, `YYYY-MM-DD`; default 30 days before `to`.
@@ -116,6 +125,9 @@ pub struct ReportEvent {
     pub publish: bool,
     /// Apps listed on the page.
     pub top: Option<u64>,
+    /// The tenant to report on (a registered one, or the variables'); without it, the
+    /// variables' tenant.
+    pub tenant: Option<String>,
 }
 
 /// An event that asks for a report this function cannot give; the message says why.
@@ -157,10 +169,20 @@ impl ReportRequest {
                     .into(),
             ));
         }
+        let tenant = trimmed(event.tenant).map(|t| t.to_lowercase());
+        if view == View::Tenants && (tenant.is_some() || format == Format::Html) {
+            return Err(RequestError(
+                "\"view\": \"tenants\" sums every tenant, as JSON or --table: leave out \
+                 \"tenant\" and \"format\""
+                    .into(),
+            ));
+        }
         Ok(ReportRequest {
             from,
             to,
             view,
+            tenant,
+            tenant_folder: None,
             user,
             environment_id: trimmed(event.environment_id).map(|e| e.to_lowercase()),
             app_id: event
@@ -222,7 +244,7 @@ fn view(name: Option<&str>) -> Result<View, RequestError> {
         .ok_or_else(|| {
             RequestError(format!(
                 "\"view\" is {name:?}: expected \"apps\", \"environments\", \"users\", \
-                 \"agents\" or \"flows\""
+                 \"agents\", \"flows\" or \"tenants\""
             ))
         })
 }

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    AgentsReport, Answer, AppUsage, EnvironmentsReport, FlowsReport, Report, UserAppsReport,
-    UsersReport,
+    AgentsReport, Answer, AppUsage, EnvironmentsReport, FlowsReport, Report, TenantsReport,
+    UserAppsReport, UsersReport,
 };
 
 /// The report as a plain-text table for terminals.
@@ -62,7 +62,52 @@ pub fn render_answer_table(answer: &Answer) -> String {
         Answer::UserApps(view) => user_apps(view),
         Answer::Agents(view) => agents(view),
         Answer::Flows(view) => flows(view),
+        Answer::Tenants(view) => tenants(view),
     }
+}
+
+fn tenants(view: &TenantsReport) -> String {
+    let mut out = format!("Tenants, {} to {} (UTC)\n", view.from, view.to);
+    let t = &view.totals;
+    let _ = writeln!(
+        out,
+        "{} tenants: {} launches by {} users of {} apps",
+        view.tenants.len(),
+        t.launches,
+        t.unique_users,
+        t.apps
+    );
+    let rows = view
+        .tenants
+        .iter()
+        .map(|row| {
+            vec![
+                or_dash(row.tenant_id.as_deref()),
+                match (row.source, &row.removed_at) {
+                    (_, Some(_)) => "removed".into(),
+                    (crate::tenant::TenantSource::Variables, None) => "variables".into(),
+                    (crate::tenant::TenantSource::Registry, None) => "registry".into(),
+                },
+                row.totals.launches.to_string(),
+                row.totals.unique_users.to_string(),
+                row.totals.apps.to_string(),
+                or_dash(row.last_launched.as_deref()),
+            ]
+        })
+        .collect();
+    columns(
+        &mut out,
+        &[
+            "Tenant",
+            "Source",
+            "Launches",
+            "Users",
+            "Apps",
+            "Last launch",
+        ],
+        rows,
+    );
+    out
 }
 
 /// Rows of cells, each column as wide as its widest cell (40 characters at most).

@@ -108,7 +108,7 @@ impl Store {
             .client
             .update_item()
             .table_name(&self.events_table)
-            .set_key(Some(update.key.clone()))
+            .set_key(Some(self.scope_item(update.key.clone())))
             .expression_attribute_names("#count", kind.count_attr())
             .expression_attribute_names("#id", kind.id_attr())
             .expression_attribute_names("#day", "day")
@@ -218,7 +218,7 @@ impl Store {
             .client
             .update_item()
             .table_name(&self.events_table)
-            .set_key(Some(update.key))
+            .set_key(Some(self.scope_item(update.key)))
             .update_expression(format!("SET {attr} = :t, {}", update.set))
             .condition_expression(format!(
                 "attribute_not_exists({attr}) OR {attr} {compare} :t"

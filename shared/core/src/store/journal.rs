@@ -136,7 +136,7 @@ impl Store {
             .client
             .put_item()
             .table_name(&self.state_table)
-            .item("pk", s(PARTITION))
+            .item("pk", s(self.scoped(PARTITION)))
             .item("sk", s(sk))
             .item("body_gz", AttributeValue::B(Blob::new(body)));
         if let Some((index, total)) = part {
@@ -231,7 +231,7 @@ impl Store {
         self.client
             .delete_item()
             .table_name(&self.state_table)
-            .key("pk", s(PARTITION))
+            .key("pk", s(self.scoped(PARTITION)))
             .key("sk", s(sk))
             .send()
             .await

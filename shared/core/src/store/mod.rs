@@ -16,6 +16,7 @@ mod retry;
 mod spread;
 mod state;
 mod subject;
+mod tenants;
 mod usage;
 
 use std::collections::HashMap;
@@ -23,7 +24,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
 use futures::{StreamExt, TryStreamExt};
 
 pub use apply::Applied;
@@ -41,6 +42,7 @@ pub use spread::{
 };
 pub use state::{LedgerEntry, LedgerStatus, Lock, SweepRecord};
 pub use subject::{DayKey, Kind};
+pub use tenants::TENANTS_PK;
 pub use usage::{DaySummary, SubjectFacts, UserDay};
 
 use crate::retry::RetryPolicy;
@@ -143,6 +145,9 @@ pub struct Store {
     retry: RetryPolicy,
     /// Event items expire this long after their `CreationTime` (TTL); `None`: kept for good.
     event_retention: Option<time::Duration>,
+    /// Put before every partition key this store reads or writes: empty for the tenant the
+    /// variables configure (the single-tenant layout), `T#{tenant}#` for a registered one.
+    scope: String,
 }
 
 impl Store {
@@ -172,7 +177,75 @@ impl Store {
                 max_total: Duration::from_secs(120),
             },
             event_retention: None,
+            scope: String::new(),
         }
+    }
+
+    /// The same tables, seen as one registered tenant's: every partition key it reads or
+    /// writes begins `T#{tenant}#`, so no read of one tenant can meet another's items.
+    pub fn for_tenant(&self, tenant_id: &str) -> Store {
+        Store {
+            scope: tenant_scope(tenant_id),
+            ..self.clone()
+        }
+    }
+
+    /// The prefix of this store's partition keys; empty for the variables' tenant.
+    pub fn scope(&self) -> &str {
+        &self.scope
+    }
+
+    /// `pk` as stored: with this store's tenant prefix.
+    pub(crate) fn scoped(&self, pk: &str) -> String {
+        format!("{}{pk}", self.scope)
+    }
+
+    /// An item or key with its `pk` given this store's tenant prefix.
+    pub(crate) fn scope_item(&self, mut item: Item) -> Item {
+        if !self.scope.is_empty()
+            && let Some(AttributeValue::S(pk)) = item.get_mut("pk")
+        {
+            pk.insert_str(0, &self.scope);
+        }
+        item
+    }
+
+    /// An item read back, its `pk` as the rest of the store builds it (without the prefix).
+    fn unscope_item(&self, mut item: Item) -> Item {
+        if !self.scope.is_empty()
+            && let Some(AttributeValue::S(pk)) = item.get_mut("pk")
+            && pk.starts_with(&self.scope)
+        {
+            pk.drain(..self.scope.len());
+        }
+        item
+    }
+
+    fn scope_write(&self, write: WriteRequest) -> WriteRequest {
+        if self.scope.is_empty() {
+            return write;
+        }
+        let (put, delete) = (write.put_request, write.delete_request);
+        let mut scoped = WriteRequest::builder();
+        if let Some(put) = put {
+            let item = self.scope_item(put.item);
+            scoped = scoped.put_request(
+                PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .expect("the item is set"),
+            );
+        }
+        if let Some(delete) = delete {
+            let key = self.scope_item(delete.key);
+            scoped = scoped.delete_request(
+                DeleteRequest::builder()
+                    .set_key(Some(key))
+                    .build()
+                    .expect("the key is set"),
+            );
+        }
+        scoped.build()
     }
 
     /// The events table's name (`AUDIT_LOGS_TABLE`).
@@ -264,7 +337,7 @@ impl Store {
         table: &str,
         writes: impl Iterator<Item = WriteRequest>,
     ) -> Result<u32, StoreError> {
-        let mut writes = writes;
+        let mut writes = writes.map(|write| self.scope_write(write));
         let batches = std::iter::from_fn(move || {
             let batch: Vec<WriteRequest> = writes.by_ref().take(BATCH_WRITE_MAX).collect();
             (!batch.is_empty()).then_some(batch)
@@ -287,7 +360,7 @@ impl Store {
         debug_assert!(keys.len() <= BATCH_GET_MAX);
         let started = std::time::Instant::now();
         let mut found = Vec::new();
-        let mut pending = keys;
+        let mut pending: Vec<Item> = keys.into_iter().map(|k| self.scope_item(k)).collect();
         let mut attempt = 0;
         while !pending.is_empty() {
             attempt += 1;
@@ -305,7 +378,8 @@ impl Store {
                 .await
                 .map_err(|err| StoreError::from_sdk("BatchGetItem", table, err))?;
             if let Some(mut responses) = output.responses {
-                found.extend(responses.remove(table).unwrap_or_default());
+                let items = responses.remove(table).unwrap_or_default();
+                found.extend(items.into_iter().map(|item| self.unscope_item(item)));
             }
             pending = output
                 .unprocessed_keys
@@ -342,7 +416,7 @@ impl Store {
             .query()
             .table_name(table)
             .consistent_read(true)
-            .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()));
+            .expression_attribute_values(":pk", AttributeValue::S(self.scoped(pk)));
         query = match sk_range {
             Some((from, to)) => query
                 .key_condition_expression("pk = :pk AND sk BETWEEN :from AND :to")
@@ -356,10 +430,16 @@ impl Store {
         let mut pages = query.into_paginator().items().send();
         let mut items = Vec::new();
         while let Some(item) = pages.next().await {
-            items.push(item.map_err(|err| StoreError::from_sdk("Query", table, err))?);
+            let item = item.map_err(|err| StoreError::from_sdk("Query", table, err))?;
+            items.push(self.unscope_item(item));
         }
         Ok(items)
     }
+}
+
+/// The partition-key prefix of a registered tenant's items.
+pub fn tenant_scope(tenant_id: &str) -> String {
+    format!("T#{tenant_id}#")
 }
 
 /// A conditional write that found its condition false: for "only if newer" writes and locks,

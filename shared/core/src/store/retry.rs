@@ -71,7 +71,7 @@ impl Store {
             .client
             .update_item()
             .table_name(&self.state_table)
-            .key("pk", s(retry_pk(&blob.content_type)))
+            .key("pk", s(self.scoped(&retry_pk(&blob.content_type))))
             .key("sk", s(ledger_sk(created, &blob.content_id)))
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":id", s(&blob.content_id))
@@ -108,7 +108,7 @@ impl Store {
             .table_name(&self.state_table)
             .consistent_read(true)
             .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", s(retry_pk(content_type)))
+            .expression_attribute_values(":pk", s(self.scoped(&retry_pk(content_type))))
             .limit(RETRIES_PER_RUN)
             .send()
             .await

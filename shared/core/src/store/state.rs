@@ -110,7 +110,7 @@ impl Store {
             .client
             .get_item()
             .table_name(&self.state_table)
-            .key("pk", s(pk))
+            .key("pk", s(self.scoped(pk)))
             .key("sk", s(sk))
             .consistent_read(true)
             .send()
@@ -166,7 +166,7 @@ impl Store {
             .client
             .update_item()
             .table_name(&self.state_table)
-            .key("pk", s("SWEEP"))
+            .key("pk", s(self.scoped("SWEEP")))
             .key("sk", s("audit-sync"))
             .expression_attribute_values(":since", s(format_utc(since, UtcStyle::Seconds)))
             .expression_attribute_values(":started", s(format_utc(started, UtcStyle::Seconds)));
@@ -195,7 +195,7 @@ impl Store {
             .client
             .put_item()
             .table_name(&self.state_table)
-            .item("pk", s("WATERMARK"))
+            .item("pk", s(self.scoped("WATERMARK")))
             .item("sk", s(content_type))
             .item("watermark", s(format_utc(to, UtcStyle::Millis)))
             .item(
@@ -288,7 +288,7 @@ impl Store {
             .client
             .put_item()
             .table_name(&self.state_table)
-            .item("pk", s("LOCK"))
+            .item("pk", s(self.scoped("LOCK")))
             .item("sk", s("audit-sync"))
             .item("owner", s(owner))
             .item("expires_at", n(now + lease.as_secs() as i64))
@@ -325,7 +325,7 @@ impl Store {
             .client
             .delete_item()
             .table_name(&self.state_table)
-            .key("pk", s("LOCK"))
+            .key("pk", s(self.scoped("LOCK")))
             .key("sk", s("audit-sync"))
             .condition_expression("#owner = :owner")
             .expression_attribute_names("#owner", "owner")

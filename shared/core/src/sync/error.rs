@@ -23,6 +23,10 @@ pub enum SyncError {
         /// The lease, in seconds (`AUDIT_LOGS_LOCK_LEASE_SECONDS`).
         lease_secs: u64,
     },
+    /// Entra gave no token: the credentials are wrong, expired or unreadable, or Entra could
+    /// not be reached. The run's summary (logged) has what else it did.
+    #[error("{0}")]
+    Credentials(String),
     /// The invocation asked for something impossible, such as a backfill starting more than 7
     /// days back; the message says what is allowed.
     #[error("{0}")]

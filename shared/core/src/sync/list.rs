@@ -78,6 +78,9 @@ impl Syncer {
                     } else {
                         tracing::error!(content_type = ct, error = %err, "listing failed; the rest waits for the next run");
                     }
+                    if let crate::api::ApiError::Auth(auth) = &err {
+                        summary.credentials_refused = Some(auth.to_string());
+                    }
                     summary.push_error(format!("{ct}: {err}"));
                     break WindowEnd::Failed;
                 }

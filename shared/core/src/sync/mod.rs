@@ -50,24 +50,35 @@ pub struct Syncer {
     pub settings: Settings,
     /// The content types synced, in order.
     pub content_types: Vec<ContentType>,
+    /// The tenant synced.
+    pub tenant_id: String,
 }
 
 impl Syncer {
     /// The syncer of a configured session: its API client (the secret is read here) and the
     /// tables the settings name.
     pub async fn connect(session: &ApiSession, settings: Settings) -> Result<Syncer, SecretError> {
-        let api = session.client().await?;
         let store = Store::new(
             session.aws().await,
             &settings.events_table,
             &settings.state_table,
-        )
-        .with_event_retention(settings.event_retention);
+        );
+        Syncer::connect_to(session, store, settings).await
+    }
+
+    /// The syncer of a session over `store`, which may be scoped to a registered tenant.
+    pub async fn connect_to(
+        session: &ApiSession,
+        store: Store,
+        settings: Settings,
+    ) -> Result<Syncer, SecretError> {
+        let api = session.client().await?;
         Ok(Syncer {
             api,
-            store,
+            store: store.with_event_retention(settings.event_retention),
             settings,
             content_types: session.config.content_types.clone(),
+            tenant_id: session.config.tenant_id.clone(),
         })
     }
 
@@ -85,7 +96,14 @@ impl Syncer {
         let result = self.run_locked(&mode, &stop, run_id, started).await;
         heartbeat.abort();
         self.release_lock(lock).await;
-        result
+        let mut summary = result?;
+        // Bad credentials fail the invocation, so the schedule's and the round's error
+        // handling see them; what the run did is in its logged summary.
+        if let Some(refused) = summary.credentials_refused.take() {
+            summary.log();
+            return Err(SyncError::Credentials(refused));
+        }
+        Ok(summary)
     }
 
     /// Every content type in turn; each blob updates the usage summaries as it completes.
@@ -98,6 +116,7 @@ impl Syncer {
     ) -> Result<Summary, SyncError> {
         let api_before = self.api.counters().snapshot();
         let mut summary = Summary::new(run_id, mode.name());
+        summary.tenant = self.tenant_id.clone();
         let shared = RunShared::default();
         // Before anything is listed: a group left unfinished must be finished first.
         self.finish_unfinished_groups(&shared, &mut summary).await?;

@@ -13,9 +13,11 @@ const EXPECTED: &str = r#"expected {} for a scheduled run, {"sweep": true} for a
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = r#"an object: {} for a scheduled run, {"sweep": true} for a sweep, or {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z"} for a backfill"#
+    expecting = r#"an object: {} for a scheduled run, {"sweep": true} for a sweep, or {"start": "2026-11-20T00:00:00Z", "end": "2026-11-21T00:00:00Z"} for a backfill; each may name a "tenant""#
 )]
 pub struct SyncEvent {
+    /// The tenant to sync (what the fan-out sends); without it, the variables' tenant.
+    pub tenant: Option<String>,
     /// A backfill's start, a UTC time or day.
     pub start: Option<String>,
     /// A backfill's end (excluded), a UTC time or day.
@@ -117,6 +119,7 @@ mod tests {
 
     fn event(start: Option<&str>, end: Option<&str>) -> SyncEvent {
         SyncEvent {
+            tenant: None,
             start: start.map(str::to_string),
             end: end.map(str::to_string),
             sweep: None,

@@ -35,6 +35,8 @@ pub struct Clamped {
 pub struct Summary {
     /// The Lambda request id of the invocation (`bench` in the bench); also the run lock's owner.
     pub run_id: String,
+    /// The tenant synced (its Directory ID).
+    pub tenant: String,
     /// `scheduled` (from the watermark to now) or `backfill` (a range given in the event).
     pub mode: String,
     /// Listing windows (up to 24 hours each) listed to their last page; a window whose listing
@@ -112,6 +114,10 @@ pub struct Summary {
     pub blobs_lost: u64,
     /// The content ids of lost blobs: the first 10.
     pub lost_content_ids: Vec<String>,
+    /// Entra refused (or could not be asked for) a token: what it said. The run then fails
+    /// as an `AuthError`, after its summary is logged, since no retry fixes credentials.
+    #[serde(skip)]
+    pub credentials_refused: Option<String>,
     /// This run swept the API's whole retention (asked for, or due by `AUDIT_LOGS_SWEEP_HOURS`).
     pub swept: bool,
     /// When the last complete sweep began (`null` before the first).
@@ -180,6 +186,7 @@ impl Summary {
     pub fn log(&self) {
         tracing::info!(
             run_id = %self.run_id,
+            tenant = %self.tenant,
             mode = %self.mode,
             windows = self.windows,
             pages = self.pages,

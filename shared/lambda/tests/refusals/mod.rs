@@ -3,7 +3,7 @@
 
 use audit_core::config::ContentType;
 use audit_core::report::{ReportEvent, ReportRequest};
-use audit_core::subscription::{Request, SubscriptionEvent};
+use audit_core::subscription::{Command, Request, RequestError, SubscriptionEvent};
 use audit_core::sync::{Mode, SyncEvent};
 use audit_lambda::{ErrorReply, decode};
 use serde_json::Value;
@@ -12,15 +12,25 @@ use serde_json::Value;
 pub fn refusals(event: &Value) -> Vec<ErrorReply> {
     let today = time::macros::date!(2026 - 11 - 24);
     [
-        refusal(event, |e: SubscriptionEvent| {
-            Request::from_event(e, &[ContentType::GENERAL])
-        }),
+        refusal(event, subscription),
         refusal(event, |e: SyncEvent| Mode::from_event(e)),
         refusal(event, |e: ReportEvent| ReportRequest::from_event(e, today)),
     ]
     .into_iter()
     .flatten()
     .collect()
+}
+
+/// The subscription function's checks before any tenant is looked up.
+fn subscription(event: SubscriptionEvent) -> Result<(), RequestError> {
+    match Command::from_event(event)? {
+        Command::Subscriptions {
+            operation,
+            content_types,
+            ..
+        } => Request::new(operation, content_types.as_deref(), &[ContentType::GENERAL]).map(drop),
+        _ => Ok(()),
+    }
 }
 
 fn refusal<E, T, F>(event: &Value, request: impl FnOnce(E) -> Result<T, F>) -> Option<ErrorReply>

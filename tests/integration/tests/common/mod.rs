@@ -84,62 +84,76 @@ impl Fixture {
     /// What must be stored: every Power Platform record of a listable blob, Copilot Studio
     /// agents' turns and authoring included, Microsoft 365 Copilot's own turns not.
     pub fn expected(&self) -> BTreeMap<String, TruthRecord> {
-        self.tenant
-            .truth(false)
-            .records
-            .into_iter()
-            .filter(|r| {
-                matches!(r.record_type, Some(30 | 45 | 46 | 79 | 256))
-                    || is_agent_turn(r)
-                    || is_agent_authoring(r)
-            })
-            .filter(|r| r.blobs.iter().any(|b| b.available && !b.expired))
-            .map(|r| (r.id.clone(), r))
-            .collect()
+        expected_of(&self.tenant)
     }
 
     pub async fn assert_exactly_the_truth(&self) {
         let stored = self.stored().await;
-        let expected = self.expected();
-        assert!(!expected.is_empty());
-        let stored_ids: BTreeSet<&String> = stored.keys().collect();
-        let expected_ids: BTreeSet<&String> = expected.keys().collect();
-        let missing: Vec<_> = expected_ids.difference(&stored_ids).take(5).collect();
-        let extra: Vec<_> = stored_ids.difference(&expected_ids).take(5).collect();
-        assert!(
-            missing.is_empty() && extra.is_empty(),
-            "missing {missing:?}, extra {extra:?}"
+        assert_is_the_truth(&stored, &self.expected());
+    }
+}
+
+/// What must be stored of one emulated tenant: every Power Platform record of a listable
+/// blob, Copilot Studio agents' turns and authoring included, Microsoft 365 Copilot's own
+/// turns not.
+pub fn expected_of(tenant: &Emulator) -> BTreeMap<String, TruthRecord> {
+    tenant
+        .truth(false)
+        .records
+        .into_iter()
+        .filter(|r| {
+            matches!(r.record_type, Some(30 | 45 | 46 | 79 | 256))
+                || is_agent_turn(r)
+                || is_agent_authoring(r)
+        })
+        .filter(|r| r.blobs.iter().any(|b| b.available && !b.expired))
+        .map(|r| (r.id.clone(), r))
+        .collect()
+}
+
+/// The stored events (by record id) are exactly `expected`, field by field.
+pub fn assert_is_the_truth(
+    stored: &BTreeMap<String, Item>,
+    expected: &BTreeMap<String, TruthRecord>,
+) {
+    assert!(!expected.is_empty());
+    let stored_ids: BTreeSet<&String> = stored.keys().collect();
+    let expected_ids: BTreeSet<&String> = expected.keys().collect();
+    let missing: Vec<_> = expected_ids.difference(&stored_ids).take(5).collect();
+    let extra: Vec<_> = stored_ids.difference(&expected_ids).take(5).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:?}, extra {extra:?}"
+    );
+    for (id, record) in expected {
+        let item = &stored[id];
+        let subject = if is_agent_turn(record) {
+            record.agent_id.clone()
+        } else if is_agent_authoring(record) {
+            record.bot_id.as_deref().map(str::to_lowercase)
+        } else {
+            let launch_app = record.app_id.as_deref().or(record.flow_id.as_deref());
+            launch_app.map(str::to_lowercase)
+        };
+        assert_eq!(
+            item.get("app_id")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str),
+            subject.as_deref(),
+            "{id}"
         );
-        for (id, record) in &expected {
-            let item = &stored[id];
-            let subject = if is_agent_turn(record) {
-                record.agent_id.clone()
-            } else if is_agent_authoring(record) {
-                record.bot_id.as_deref().map(str::to_lowercase)
-            } else {
-                let launch_app = record.app_id.as_deref().or(record.flow_id.as_deref());
-                launch_app.map(str::to_lowercase)
-            };
-            assert_eq!(
-                item.get("app_id")
-                    .and_then(|v| v.as_s().ok())
-                    .map(String::as_str),
-                subject.as_deref(),
-                "{id}"
-            );
-            assert_eq!(
-                item["operation"].as_s().unwrap(),
-                record.operation.as_deref().unwrap()
-            );
-            assert_eq!(
-                item["creation_time"].as_s().unwrap(),
-                &format!("{}Z", &record.creation_time[..19]),
-            );
-            assert_eq!(
-                item.get("user_lower").and_then(|v| v.as_s().ok()).cloned(),
-                record.user_id_normalized()
-            );
-        }
+        assert_eq!(
+            item["operation"].as_s().unwrap(),
+            record.operation.as_deref().unwrap()
+        );
+        assert_eq!(
+            item["creation_time"].as_s().unwrap(),
+            &format!("{}Z", &record.creation_time[..19]),
+        );
+        assert_eq!(
+            item.get("user_lower").and_then(|v| v.as_s().ok()).cloned(),
+            record.user_id_normalized()
+        );
     }
 }
 
@@ -180,13 +194,17 @@ pub fn day_range(fx: &Fixture) -> (String, String) {
 
 /// The report the truth implies, for days `[from, to]`.
 pub fn expected_report(fx: &Fixture, from: &str, to: &str) -> Value {
+    expected_report_of(&fx.tenant, from, to)
+}
+
+/// The report one emulated tenant's truth implies, for days `[from, to]`.
+pub fn expected_report_of(tenant: &Emulator, from: &str, to: &str) -> Value {
     #[derive(Default)]
     struct App {
         launches: u64,
         users: BTreeSet<String>,
     }
-    let launches: Vec<_> = fx
-        .expected()
+    let launches: Vec<_> = expected_of(tenant)
         .into_values()
         .filter(|r| r.is_app_launch() && r.app_id.is_some())
         .collect();
@@ -252,7 +270,7 @@ pub fn expected_report(fx: &Fixture, from: &str, to: &str) -> Value {
         .collect();
 
     // A launch newer than the deletion makes the app live again.
-    let deleted: BTreeMap<String, String> = deletions(fx)
+    let deleted: BTreeMap<String, String> = deletions(tenant)
         .into_iter()
         .filter(|(app, at)| last.get(app).is_none_or(|launched| at >= launched))
         .collect();
@@ -287,9 +305,9 @@ const DAY: &[time::format_description::FormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
 
 /// The newest `DeletePowerApp` of each app, as stored (`...Z`).
-fn deletions(fx: &Fixture) -> BTreeMap<String, String> {
+fn deletions(tenant: &Emulator) -> BTreeMap<String, String> {
     let mut deleted: BTreeMap<String, String> = BTreeMap::new();
-    for r in fx.expected().into_values() {
+    for r in expected_of(tenant).into_values() {
         if r.operation.as_deref() != Some("DeletePowerApp") {
             continue;
         }
@@ -309,6 +327,8 @@ fn deletions(fx: &Fixture) -> BTreeMap<String, String> {
 /// environment and production bar, which `--test views` compares).
 pub fn comparable(report: &Value) -> Value {
     let mut report = report.clone();
+    // Which tenant a reply is about is `--test tenants`'s to check.
+    report.as_object_mut().unwrap().remove("tenant");
     for app in report["apps"].as_array_mut().unwrap() {
         let app = app.as_object_mut().unwrap();
         for field in [

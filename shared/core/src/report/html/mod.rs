@@ -31,6 +31,8 @@ pub struct HtmlOptions {
     pub top: usize,
     /// Shown in the header, e.g. `2026-11-24T06:00:00Z`.
     pub generated_at: Option<String>,
+    /// The tenant the page is about, named in the header.
+    pub tenant: Option<String>,
 }
 
 impl Default for HtmlOptions {
@@ -38,6 +40,7 @@ impl Default for HtmlOptions {
         HtmlOptions {
             top: super::DEFAULT_TOP,
             generated_at: None,
+            tenant: None,
         }
     }
 }
@@ -48,7 +51,7 @@ pub fn render(dashboard: &Dashboard, options: &HtmlOptions) -> String {
     let report = &dashboard.apps;
     let mut page = String::with_capacity(64 * 1024);
     head(&mut page, report);
-    header(&mut page, report, options.generated_at.as_deref());
+    header(&mut page, report, options);
     totals::cards(&mut page, report);
     days::sections(&mut page, &report.days);
     apps::top_apps(&mut page, report, top);
@@ -78,11 +81,22 @@ fn head(page: &mut String, report: &Report) {
     );
 }
 
-fn header(page: &mut String, report: &Report, generated_at: Option<&str>) {
+fn header(page: &mut String, report: &Report, options: &HtmlOptions) {
+    let generated_at = options.generated_at.as_deref();
     let _ = write!(
         page,
-        "<header>\n<h1>Power Platform usage</h1>\n<p id=\"range\" data-from=\"{from}\" data-to=\"{to}\"{env_attr}>\
-         {from} to {to} (UTC days, both included){env}{generated}</p>\n</header>\n",
+        "<header>\n<h1>Power Platform usage</h1>\n<p id=\"range\" data-from=\"{from}\" data-to=\"{to}\"{env_attr}{tenant_attr}>\
+         {tenant}{from} to {to} (UTC days, both included){env}{generated}</p>\n</header>\n",
+        tenant_attr = options
+            .tenant
+            .as_deref()
+            .map(|t| format!(" data-tenant=\"{}\"", escape(t)))
+            .unwrap_or_default(),
+        tenant = options
+            .tenant
+            .as_deref()
+            .map(|t| format!("Tenant {} · ", escape(t)))
+            .unwrap_or_default(),
         from = escape(&report.from),
         to = escape(&report.to),
         generated = generated_at
@@ -282,7 +296,13 @@ mod tests {
             &HtmlOptions {
                 top: 1,
                 generated_at: Some("2026-11-24T06:00:00Z".into()),
+                tenant: Some("0b5d3e7a-2c4f-4a19-8e6d-9f1a2b3c4d5e".into()),
             },
+        );
+        assert!(
+            small.contains("data-tenant=\"0b5d3e7a-2c4f-4a19-8e6d-9f1a2b3c4d5e\"")
+                && small.contains("Tenant 0b5d3e7a-2c4f-4a19-8e6d-9f1a2b3c4d5e · "),
+            "the page names its tenant"
         );
         assert!(small.contains("data-apps=\"1\" data-launches=\"1\">1 more apps, 1 launches."));
         assert!(small.contains("generated 2026-11-24T06:00:00Z"));

@@ -4,6 +4,7 @@
 pub mod agents;
 pub mod environments;
 pub mod flows;
+pub mod tenants;
 pub mod users;
 
 use std::collections::BTreeMap;
