@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use audit_core::config::{Config, ConfigError};
 use audit_core::env::Env;
-use audit_core::env::table::STATE_TABLE;
+use audit_core::env::table::{STATE_TABLE, TENANT_ID};
 use audit_core::session::ApiSession;
 use audit_core::store::Store;
 use audit_core::subscription::{self, Command, Request, SubscriptionEvent};
@@ -43,8 +43,12 @@ enum Reply {
 
 impl App {
     fn from_env() -> App {
-        let variables = Config::from_env()
-            .inspect_err(|err| tracing::warn!(error = %err, "variables' tenant not configured"));
+        // Unset is normal where every tenant is in the registry; set and wrong is not.
+        let set = Env::process().text(&TENANT_ID).is_some();
+        let variables = Config::from_env().inspect_err(|err| match set {
+            true => tracing::error!(error = %err, "the variables' tenant is misconfigured"),
+            false => tracing::info!("no variables' tenant: only registered tenants"),
+        });
         App {
             variables,
             state_table: Env::process()

@@ -138,6 +138,10 @@ fn the_json_form_and_either_block_order_are_read() {
     assert_eq!(from_json.thumbprint(), cert.sha256_thumbprint);
     let key_first = format!("{}\n{}", cert.private_key_pem, cert.certificate_pem);
     assert!(ClientCertificate::from_text(&key_first, now).is_ok());
+    // As Windows tools write it: CRLF line ends, a blank line between the blocks.
+    let crlf =
+        format!("{}\n\n{}", cert.certificate_pem, cert.private_key_pem).replace('\n', "\r\n");
+    assert!(ClientCertificate::from_text(&crlf, now).is_ok());
 }
 
 #[test]

@@ -200,7 +200,11 @@ async fn the_dashboard_in_headless_chromium_shows_exactly_the_json_reports_numbe
     let seen = open_in_chromium(&page_path, &screenshot).await;
     assert_clean(&seen);
     let dom = &seen["dom"];
-    assert_eq!(dom["range"], json!({"from": from, "to": to}));
+    assert_eq!(
+        dom["range"],
+        json!({"from": from, "to": to, "tenant": fx.tenant.tenant_id()}),
+        "the page names its range and its tenant"
+    );
     views_on_the_page(&fx, dom, &from, &to).await;
 
     let totals = &report["totals"];

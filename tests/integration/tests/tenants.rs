@@ -8,6 +8,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use common::{Item, assert_is_the_truth, comparable, expected_of, expected_report_of};
 use futures::future::BoxFuture;
 use integration_tests::states::{self, InvokeError, Invoker};
@@ -505,6 +506,11 @@ async fn registry_input_errors_name_the_field() {
             "not registered",
         ),
         (
+            json!({"operation": "add_tenant", "tenant_id": CERT_TENANT, "client_id": "c".repeat(5000),
+                   "client_secret_arn": "a"}),
+            "\"client_id\" is longer",
+        ),
+        (
             json!({"operation": "list_tenants", "tenant": CERT_TENANT}),
             "\"tenant\"",
         ),
@@ -517,4 +523,32 @@ async fn registry_input_errors_name_the_field() {
     // so is not an error.
     let listed = run(json!({"operation": "list_tenants"})).await;
     assert_eq!(listed.ok()["tenants"], json!([]));
+
+    // A registry item something else wrote is listed with its error; the others still are.
+    run(
+        json!({"operation": "add_tenant", "tenant_id": CERT_TENANT, "client_id": "c",
+               "client_secret_arn": "audit-log-sync/cert"}),
+    )
+    .await
+    .ok();
+    aws_sdk_dynamodb::Client::new(&moto.sdk_config().await)
+        .put_item()
+        .table_name(&tables.state)
+        .item("pk", AttributeValue::S("TENANTS".into()))
+        .item("sk", AttributeValue::S(WRONG_SECRET_TENANT.into()))
+        .send()
+        .await
+        .unwrap();
+    let listed = run(json!({"operation": "list_tenants"})).await;
+    let tenants = listed.ok()["tenants"].clone();
+    assert_eq!(tenants.as_array().unwrap().len(), 2, "{tenants}");
+    assert_eq!(tenants[0]["tenant_id"], CERT_TENANT);
+    assert!(tenants[0]["error"].is_null(), "{tenants}");
+    assert_eq!(tenants[1]["tenant_id"], WRONG_SECRET_TENANT);
+    assert!(
+        tenants[1]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("add_tenant")),
+        "{tenants}"
+    );
 }

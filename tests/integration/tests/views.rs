@@ -26,8 +26,12 @@ fn tenant() -> EmulatorConfig {
     }
 }
 
+/// The reply, without the tenant it names (the variables' tenant here, checked once).
 async fn view(fx: &Fixture, event: Value) -> Value {
-    invoke(REPORT, &fx.env, &event).await.ok().clone()
+    let mut reply = invoke(REPORT, &fx.env, &event).await.ok().clone();
+    let tenant = reply.as_object_mut().unwrap().remove("tenant");
+    assert_eq!(tenant, Some(json!(fx.tenant.tenant_id())), "{event}");
+    reply
 }
 
 fn time(r: &TruthRecord) -> String {

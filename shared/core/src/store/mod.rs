@@ -467,3 +467,56 @@ pub(crate) fn get_n(item: &Item, name: &str) -> Option<i64> {
         .and_then(|v| v.as_n().ok())
         .and_then(|v| v.parse().ok())
 }
+
+#[cfg(test)]
+mod scope_tests {
+    use super::*;
+
+    fn store() -> Store {
+        let sdk = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        Store::new(&sdk, "events", "state")
+    }
+
+    fn key(pk: &str) -> Item {
+        Item::from([("pk".into(), s(pk)), ("sk".into(), s("x"))])
+    }
+
+    #[test]
+    fn a_tenants_keys_carry_its_prefix_and_read_back_without_it() {
+        let single = store();
+        assert_eq!(single.scoped("LOCK"), "LOCK");
+        assert_eq!(single.scope_item(key("DAY#1")), key("DAY#1"));
+
+        let tenant = single.for_tenant("0b5d3e7a-2c4f-4a19-8e6d-9f1a2b3c4d5e");
+        let stored = tenant.scope_item(key("DAY#1"));
+        assert_eq!(
+            get_s(&stored, "pk"),
+            Some("T#0b5d3e7a-2c4f-4a19-8e6d-9f1a2b3c4d5e#DAY#1")
+        );
+        assert_eq!(get_s(&stored, "sk"), Some("x"), "only the partition key");
+        assert_eq!(tenant.unscope_item(stored), key("DAY#1"));
+
+        let put = WriteRequest::builder()
+            .put_request(
+                PutRequest::builder()
+                    .set_item(Some(key("EV#1")))
+                    .build()
+                    .unwrap(),
+            )
+            .build();
+        let delete = WriteRequest::builder()
+            .delete_request(
+                DeleteRequest::builder()
+                    .set_key(Some(key("RETRY#1")))
+                    .build()
+                    .unwrap(),
+            )
+            .build();
+        let put = tenant.scope_write(put).put_request.unwrap().item;
+        let delete = tenant.scope_write(delete).delete_request.unwrap().key;
+        assert!(get_s(&put, "pk").unwrap().starts_with("T#0b5d3e7a"));
+        assert!(get_s(&delete, "pk").unwrap().starts_with("T#0b5d3e7a"));
+    }
+}

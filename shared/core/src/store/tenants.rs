@@ -69,8 +69,11 @@ impl Store {
         output.item.map(|item| self.tenant_of(&item)).transpose()
     }
 
-    /// Every registered tenant, in tenant id order.
-    pub async fn tenants(&self) -> Result<Vec<TenantRecord>, StoreError> {
+    /// Every registered tenant, in tenant id order; an item that is not a record is an error
+    /// in its place (its `sk` and why), so one broken item never hides the others.
+    pub async fn tenants(
+        &self,
+    ) -> Result<Vec<Result<TenantRecord, (String, StoreError)>>, StoreError> {
         let mut pages = self
             .client
             .query()
@@ -84,7 +87,8 @@ impl Store {
         let mut records = Vec::new();
         while let Some(item) = pages.next().await {
             let item = item.map_err(|err| StoreError::from_sdk("Query", &self.state_table, err))?;
-            records.push(self.tenant_of(&item)?);
+            let sk = get_s(&item, "sk").unwrap_or_default().to_string();
+            records.push(self.tenant_of(&item).map_err(|err| (sk, err)));
         }
         Ok(records)
     }

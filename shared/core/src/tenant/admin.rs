@@ -72,8 +72,9 @@ pub struct TenantEntry {
 }
 
 impl TenantEntry {
-    fn new(tenant_id: String, source: TenantSource, config: Result<Config, ConfigError>) -> Self {
-        let mut entry = TenantEntry {
+    /// The tenant, with nothing known of it yet.
+    fn bare(tenant_id: String, source: TenantSource) -> Self {
+        TenantEntry {
             tenant_id,
             source,
             client_id: None,
@@ -82,7 +83,11 @@ impl TenantEntry {
             content_types: Vec::new(),
             added_at: None,
             error: None,
-        };
+        }
+    }
+
+    fn new(tenant_id: String, source: TenantSource, config: Result<Config, ConfigError>) -> Self {
+        let mut entry = TenantEntry::bare(tenant_id, source);
         match config {
             Ok(config) => {
                 entry.client_id = Some(config.client_id.clone());
@@ -151,14 +156,10 @@ pub async fn remove_tenant(
     let removed = store.remove_tenant(&id, &now).await?;
     tracing::info!(tenant = %id, existed = removed.is_some(), "tenant removed");
     let entry = TenantEntry {
-        tenant_id: id,
-        source: TenantSource::Registry,
         client_id: removed.as_ref().map(|r| r.client_id.clone()),
         credential: removed.as_ref().map(|r| r.credential.kind()),
-        cloud: None,
-        content_types: Vec::new(),
         added_at: removed.as_ref().map(|r| r.added_at.clone()),
-        error: None,
+        ..TenantEntry::bare(id, TenantSource::Registry)
     };
     Ok(TenantChange {
         tenant: entry,
@@ -180,6 +181,17 @@ pub async fn list_tenants(
         entries.push(TenantEntry::new(id, TenantSource::Variables, config));
     }
     for record in store.tenants().await? {
+        let record = match record {
+            Ok(record) => record,
+            // Listed with its error: its sync reports the same, and the others run.
+            Err((tenant_id, err)) => {
+                entries.push(TenantEntry {
+                    error: Some(err.to_string()),
+                    ..TenantEntry::bare(tenant_id, TenantSource::Registry)
+                });
+                continue;
+            }
+        };
         if record.removed_at.is_some() {
             continue;
         }
@@ -194,7 +206,44 @@ pub async fn list_tenants(
     Ok(entries)
 }
 
+/// Longer than any real id, ARN or URL: a field past it is a mistake, refused before it can
+/// make an item DynamoDB refuses.
+const FIELD_MAX_CHARS: usize = 2048;
+
+fn check_lengths(add: &AddTenant) -> Result<(), TenantError> {
+    let fields = [
+        ("tenant_id", &add.tenant_id),
+        ("client_id", &add.client_id),
+        ("client_secret_arn", &add.client_secret_arn),
+        ("client_certificate_arn", &add.client_certificate_arn),
+        ("cloud", &add.cloud),
+        ("publisher_id", &add.publisher_id),
+        ("audience", &add.audience),
+        ("authority", &add.authority),
+    ];
+    let types = add
+        .content_types
+        .iter()
+        .flatten()
+        .map(|t| ("content_types", t));
+    let long = fields
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value.as_ref()?)))
+        .chain(types)
+        .find(|(_, value)| value.chars().count() > FIELD_MAX_CHARS);
+    match long {
+        Some((name, _)) => Err(TenantError::Input(format!(
+            "\"{name}\" is longer than {FIELD_MAX_CHARS} characters: no id, ARN or URL is"
+        ))),
+        None if add.content_types.as_ref().is_some_and(|t| t.len() > 16) => Err(
+            TenantError::Input("\"content_types\" names more than the API's 5 types".into()),
+        ),
+        None => Ok(()),
+    }
+}
+
 fn record_of(add: AddTenant, now: OffsetDateTime) -> Result<TenantRecord, TenantError> {
+    check_lengths(&add)?;
     let missing = |field: &str, what: &str| {
         TenantError::Input(format!("add_tenant needs \"{field}\": {what}"))
     };

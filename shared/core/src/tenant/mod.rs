@@ -279,6 +279,8 @@ pub async fn every_tenant(
         });
     }
     for record in store.tenants().await? {
+        // A broken registry item names no tenant whose data could be read.
+        let Ok(record) = record else { continue };
         tenants.push(ReportTenant {
             store: store.for_tenant(&record.tenant_id),
             tenant_id: Some(record.tenant_id),
