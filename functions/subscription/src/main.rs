@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use audit_core::api::ApiError;
 use audit_core::config::{Config, ConfigError};
 use audit_core::env::Env;
 use audit_core::env::table::{STATE_TABLE, TENANT_ID};
@@ -89,9 +90,17 @@ async fn handle(app: &App, event: LambdaEvent<SubscriptionEvent>) -> Result<Repl
             let request = Request::new(operation, content_types.as_deref(), &tenant.content_types)?;
             let session = session(app, tenant).await;
             let client = session.client().await?;
-            Reply::Subscriptions(
-                subscription::run(&client, &session.config.tenant_id, &request).await?,
-            )
+            let tenant_id = &session.config.tenant_id;
+            match subscription::run(&client, tenant_id, &request).await {
+                Ok(reply) => Reply::Subscriptions(reply),
+                Err(err) => {
+                    if let ApiError::Auth(_) = err {
+                        // Read the credential again next time: it may have been rotated.
+                        app.sessions.forget(tenant_id).await;
+                    }
+                    return Err(err.into());
+                }
+            }
         }
         Command::AddTenant(add) => Reply::Change {
             operation: "add_tenant",

@@ -9,7 +9,7 @@ use audit_core::config::{Config, ConfigError};
 use audit_core::env::Env;
 use audit_core::session::ApiSession;
 use audit_core::store::Store;
-use audit_core::sync::{Mode, Settings, Summary, SyncEvent, Syncer};
+use audit_core::sync::{Mode, Settings, Summary, SyncError, SyncEvent, Syncer};
 use audit_core::tenant::{self, TenantCache};
 use audit_lambda::{ErrorReply, LambdaEvent};
 use tokio::sync::OnceCell;
@@ -65,9 +65,12 @@ async fn handle(
     let mode = Mode::from_event(payload)?;
     let syncer = app.syncer(tenant.as_deref()).await?;
     let deadline = audit_lambda::deadline(&event.context);
-    let summary = syncer
-        .run(mode, deadline, &event.context.request_id)
-        .await?;
+    let result = syncer.run(mode, deadline, &event.context.request_id).await;
+    if let Err(SyncError::Credentials(_)) = &result {
+        // The next run reads the secret or certificate again: it may have been rotated.
+        app.syncers.forget(&syncer.tenant_id).await;
+    }
+    let summary = result?;
     summary.log();
     Ok(summary)
 }

@@ -552,3 +552,83 @@ async fn registry_input_errors_name_the_field() {
         "{tenants}"
     );
 }
+
+/// A warm function keeps the certificate it read, so a rotation never has a gap; once Entra
+/// refuses it (the old certificate deleted from the app), the next run reads the secret again.
+#[tokio::test]
+async fn a_warm_sync_picks_up_a_rotated_certificate() {
+    let moto = Moto::start().await;
+    let tables = create_tables(&moto).await;
+    let (old, new) = (TestCertificate::generate(), TestCertificate::generate());
+    let tenant = Emulator::start(EmulatorConfig {
+        client_certificates: vec![old.certificate_pem.clone()],
+        // Each run needs a new token, so each run signs an assertion.
+        token_lifetime_secs: 2,
+        ..tenant_config(CERT_TENANT, 19)
+    })
+    .await
+    .unwrap();
+    let pem = |c: &TestCertificate| format!("{}\n{}", c.certificate_pem, c.private_key_pem);
+    let secrets = aws_sdk_secretsmanager::Client::new(&moto.sdk_config().await);
+    secrets
+        .create_secret()
+        .name("audit-log-sync/rotating")
+        .secret_string(pem(&old))
+        .send()
+        .await
+        .unwrap();
+    let mut env = moto.env();
+    env.extend(tables.env());
+    let env = with_vars(env, &[("AUDIT_LOGS_MAX_RETRIES", "1")]);
+    let url = tenant.base_url();
+    let add = add(
+        CERT_TENANT,
+        tenant.client_id(),
+        ("client_certificate_arn", "audit-log-sync/rotating"),
+        "commercial",
+        &url,
+    );
+    invoke("audit-subscription", &env, &add).await.ok();
+    let start = json!({"operation": "start", "tenant": CERT_TENANT});
+    invoke("audit-subscription", &env, &start).await.ok();
+
+    let sync = integration_tests::CargoLambda::start("audit-sync", &env).await;
+    let event = json!({"tenant": CERT_TENANT});
+    let wait_for_token_expiry = || tokio::time::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(sync.invoke(&event).await.unwrap()["tenant"], CERT_TENANT);
+
+    // Rotation: the new certificate registered beside the old, the secret holds the new one.
+    tenant
+        .set_client_certificates(vec![
+            old.certificate_pem.clone(),
+            new.certificate_pem.clone(),
+        ])
+        .unwrap();
+    secrets
+        .put_secret_value()
+        .secret_id("audit-log-sync/rotating")
+        .secret_string(pem(&new))
+        .send()
+        .await
+        .unwrap();
+    wait_for_token_expiry().await;
+    sync.invoke(&event)
+        .await
+        .expect("the warm function still signs with the old one");
+
+    // The old certificate deleted from the app: one run is refused, the next reads the secret.
+    tenant
+        .set_client_certificates(vec![new.certificate_pem.clone()])
+        .unwrap();
+    wait_for_token_expiry().await;
+    let refused = sync.invoke(&event).await.unwrap_err();
+    assert!(
+        refused.contains("AuthError") && refused.contains("AADSTS700027"),
+        "{refused}"
+    );
+    let resumed = sync
+        .invoke(&event)
+        .await
+        .expect("the new certificate is read");
+    assert_eq!(resumed["tenant"], CERT_TENANT);
+}
