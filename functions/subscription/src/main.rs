@@ -22,7 +22,8 @@ struct App {
     /// need it, so whoever invokes the function reads what to fix.
     variables: Result<Config, ConfigError>,
     state_table: String,
-    aws: OnceCell<aws_config::SdkConfig>,
+    /// Built on first use and kept: one DynamoDB client (and its connections) per process.
+    store: OnceCell<Store>,
     sessions: TenantCache<ApiSession>,
 }
 
@@ -55,16 +56,20 @@ impl App {
             state_table: Env::process()
                 .text_or_default(&STATE_TABLE)
                 .unwrap_or_default(),
-            aws: OnceCell::new(),
+            store: OnceCell::new(),
             sessions: TenantCache::default(),
         }
     }
 
     /// The state table, where the registry is: reached only by the operations that need it,
     /// so the single-tenant `start` needs no AWS access at all.
-    async fn store(&self) -> Store {
-        let aws = self.aws.get_or_init(audit_core::session::aws_config).await;
-        Store::new(aws, "", &self.state_table)
+    async fn store(&self) -> &Store {
+        self.store
+            .get_or_init(|| async {
+                let aws = audit_core::session::aws_config().await;
+                Store::new(&aws, "", &self.state_table)
+            })
+            .await
     }
 }
 
@@ -82,7 +87,7 @@ async fn handle(app: &App, event: LambdaEvent<SubscriptionEvent>) -> Result<Repl
                 None => app.variables.clone().map_err(ErrorReply::from)?,
                 Some(id) => {
                     let store = app.store().await;
-                    tenant::resolve(&store, &app.variables, &process, Some(&id))
+                    tenant::resolve(store, &app.variables, &process, Some(&id))
                         .await?
                         .config
                 }
@@ -104,15 +109,15 @@ async fn handle(app: &App, event: LambdaEvent<SubscriptionEvent>) -> Result<Repl
         }
         Command::AddTenant(add) => Reply::Change {
             operation: "add_tenant",
-            change: tenant::add_tenant(&app.store().await, &process, add, now).await?,
+            change: tenant::add_tenant(app.store().await, &process, add, now).await?,
         },
         Command::RemoveTenant(id) => Reply::Change {
             operation: "remove_tenant",
-            change: tenant::remove_tenant(&app.store().await, &process, id.as_deref()).await?,
+            change: tenant::remove_tenant(app.store().await, &process, id.as_deref()).await?,
         },
         Command::ListTenants => Reply::Tenants {
             operation: "list_tenants",
-            tenants: tenant::list_tenants(&app.store().await, &process, &app.variables).await?,
+            tenants: tenant::list_tenants(app.store().await, &process, &app.variables).await?,
         },
     };
     tracing::info!(
@@ -150,7 +155,7 @@ mod tests {
         App {
             variables,
             state_table: "unused".into(),
-            aws: OnceCell::new(),
+            store: OnceCell::new(),
             sessions: TenantCache::default(),
         }
     }

@@ -18,7 +18,8 @@ struct App {
     /// The variables' tenant, as read at cold start.
     variables: Result<Config, ConfigError>,
     settings: Settings,
-    aws: OnceCell<aws_config::SdkConfig>,
+    /// Built on first use and kept: one DynamoDB client (and its connections) per process.
+    store: OnceCell<Store>,
     /// One syncer per tenant: its credential is read once per cold start.
     syncers: TenantCache<Syncer>,
 }
@@ -28,21 +29,29 @@ impl App {
         Ok(App {
             variables: Config::from_env(),
             settings: Settings::from_env()?,
-            aws: OnceCell::new(),
+            store: OnceCell::new(),
             syncers: TenantCache::default(),
         })
     }
 
-    async fn store(&self) -> Store {
-        let aws = self.aws.get_or_init(audit_core::session::aws_config).await;
-        Store::new(aws, &self.settings.events_table, &self.settings.state_table)
+    async fn store(&self) -> &Store {
+        self.store
+            .get_or_init(|| async {
+                let aws = audit_core::session::aws_config().await;
+                Store::new(
+                    &aws,
+                    &self.settings.events_table,
+                    &self.settings.state_table,
+                )
+            })
+            .await
     }
 
     /// The tenant's syncer, built on its first invocation; a failure (a missing secret, say)
     /// is retried on the next.
     async fn syncer(&self, tenant: Option<&str>) -> Result<Arc<Syncer>, ErrorReply> {
         let store = self.store().await;
-        let tenant = tenant::resolve(&store, &self.variables, &Env::process(), tenant).await?;
+        let tenant = tenant::resolve(store, &self.variables, &Env::process(), tenant).await?;
         self.syncers
             .get_or_try_init(&tenant.config, || async {
                 let session = ApiSession::new(tenant.config.clone());
@@ -99,7 +108,7 @@ mod tests {
         Ok(App {
             variables: Ok(config),
             settings: Settings::from_lookup(|_| None)?,
-            aws: OnceCell::new(),
+            store: OnceCell::new(),
             syncers: TenantCache::default(),
         })
     }
